@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "agent/agent.h"
+#include "agent/console.h"
+#include "agent/logsink.h"
+#include "base/error.h"
+#include "base/log.h"
+#include "base/util.h"
+#include "rpc/call.h"
+#include "ttrpc/server.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void agent_session_closed(struct rpc_session *s, void *userdata)
+{
+        struct agent *a = userdata;
+
+        (void) s;
+        a->n_sessions--;
+        log_full(LOG_LEVEL_DEBUG, "rpc", NULL, "connection closed (%u left)", a->n_sessions);
+}
+
+static void agent_accept(struct ttrpc_listener *l, int fd, void *userdata)
+{
+        struct agent *a = userdata;
+        struct rpc_session *s;
+        int r;
+
+        if (a->n_sessions >= AGENT_MAX_SESSIONS) {
+                log_warn("refusing connection: %u connections already open", a->n_sessions);
+                (void) close(fd);
+                ttrpc_listener_stream_closed(l);
+                return;
+        }
+        r = rpc_session_new(a->loop, a, fd, agent_session_closed, a, &s);
+        if (r < 0) {
+                log_warn("cannot serve new connection: %s", strerror(-r));
+                (void) close(fd);
+                ttrpc_listener_stream_closed(l);
+                return;
+        }
+        s->listener = l;
+        list_add_tail(&a->sessions, &s->node);
+        a->n_sessions++;
+        log_full(LOG_LEVEL_DEBUG, "rpc", NULL, "connection accepted (%u open)", a->n_sessions);
+}
+
+static void agent_signal_quit(struct loop *l, int signo, void *userdata)
+{
+        struct agent *a = userdata;
+
+        /* As PID 1 the agent never exits on a signal: the kernel would panic. Power-off comes
+         * through DestroySandbox. */
+        if (a->init_mode) {
+                log_info("ignoring signal %d: running as init", signo);
+                return;
+        }
+        log_info("received signal %d, shutting down", signo);
+        loop_quit(l, 0);
+}
+
+/* Reaps every exited child. Containers register their own exit handling later; until then
+ * nothing we start is waited for elsewhere, and as PID 1 we inherit orphans. */
+static void agent_signal_child(struct loop *l, int signo, void *userdata)
+{
+        (void) l;
+        (void) signo;
+        (void) userdata;
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+                ;
+}
+
+static int agent_setup_signals(struct agent *a)
+{
+        static const int quit_signals[] = { SIGTERM, SIGINT };
+        int r;
+
+        /* Writes to vanished peers must return EPIPE, never kill us. */
+        (void) signal(SIGPIPE, SIG_IGN);
+        for (size_t i = 0; i < sizeof(quit_signals) / sizeof(quit_signals[0]); i++) {
+                r = loop_add_signal(a->loop, quit_signals[i], agent_signal_quit, a);
+                if (r < 0)
+                        return r;
+        }
+        return loop_add_signal(a->loop, SIGCHLD, agent_signal_child, a);
+}
+
+int agent_start(struct agent *a, struct agent_error **err)
+{
+        struct address addr;
+        int r;
+
+        list_init(&a->sessions);
+        a->start_ns = now_ns();
+        r = loop_new(&a->loop);
+        if (r < 0)
+                return agent_error_set(err, -r, "create event loop");
+        r = agent_setup_signals(a);
+        if (r < 0)
+                return agent_error_set(err, -r, "set up signal handling");
+        r = logsink_start(a, err);
+        if (r < 0)
+                return r;
+        r = address_parse(a->config.server_addr, &addr);
+        if (r < 0)
+                return agent_error_setf(err, EINVAL, "invalid server address `%s`",
+                                        a->config.server_addr);
+        r = ttrpc_listener_new(a->loop, &addr, agent_accept, a, &a->listener);
+        if (r < 0)
+                return agent_error_set(err, -r, "listen on `%s`", a->config.server_addr);
+        r = console_start(a, err);
+        if (r < 0)
+                return r;
+        log_info("cata-agent listening on `%s`", a->config.server_addr);
+        return 0;
+}
+
+int agent_run(struct agent *a)
+{
+        return loop_run(a->loop);
+}
+
+void agent_stop(struct agent *a)
+{
+        while (!list_empty(&a->sessions))
+                rpc_session_free(list_first_entry(&a->sessions, struct rpc_session, node));
+        a->n_sessions = 0;
+        console_stop(a);
+        a->listener = ttrpc_listener_free(a->listener);
+        logsink_stop(a);
+        a->loop = loop_free(a->loop);
+        agent_config_done(&a->config);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * The agent: one loop, its configuration, the listeners and the live sessions. Everything else
+ * (containers, stdio, devices) hangs off this struct as it lands; no mutable globals.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "agent/config.h"
+#include "base/error.h"
+#include "base/list.h"
+#include "event/loop.h"
+
+/* Concurrent connections: the shim keeps one; restarted shims, `shim delete` and debugging
+ * tools add a few. 64 bounds what a flood of connects can cost. */
+#define AGENT_MAX_SESSIONS 64
+
+struct ttrpc_listener;
+struct logsink;
+struct console;
+
+struct agent {
+        struct loop *loop;
+        struct agent_config config;
+        bool init_mode; /* running as PID 1 */
+        struct ttrpc_listener *listener;
+        struct list_node sessions;
+        unsigned n_sessions;
+        struct logsink *logsink;
+        struct console *console;
+        uint64_t start_ns;
+};
+
+/* Sets up the loop, signals and the listener on config.server_addr. Fills err on failure. */
+int agent_start(struct agent *a, struct agent_error **err);
+/* Runs the loop until SIGTERM/SIGINT (service mode). Returns an exit status. */
+int agent_run(struct agent *a);
+void agent_stop(struct agent *a);

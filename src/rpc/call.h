@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * Sessions (one per ttRPC connection) and calls (one per Request).
+ *
+ * A handler either replies at once (rpc_call_reply*) or parks the call on the object it waits
+ * for (rpc_call_park) and something later completes it with rpc_call_reply*. A parked call ends
+ * in exactly one of three ways:
+ *  - completed by its object: rpc_call_reply*() unlinks it and sends the Response;
+ *  - its deadline (Request.timeout_nano) passes: the owner's cancel callback runs, then
+ *    DEADLINE_EXCEEDED "timeout" is sent;
+ *  - its connection closes: the cancel callback runs, nothing is sent.
+ * Every call is freed by whichever of these happens; the owner never frees a call.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "base/error.h"
+#include "base/list.h"
+#include "event/loop.h"
+#include "ttrpc/conn.h"
+
+/* Parked calls per connection: the runtime keeps ~3 per process (stdout, stderr, wait) plus one
+ * GetOOMEvent, so 1024 is far beyond real use yet bounds what a hostile client can pin. */
+#define RPC_SESSION_MAX_PARKED 1024
+
+struct agent;
+struct rpc_call;
+struct ttrpc_listener;
+
+typedef void (*rpc_cancel_fn)(struct rpc_call *call, void *data);
+
+struct rpc_session {
+        struct agent *agent;
+        struct loop *loop;
+        struct ttrpc_conn *conn;
+        struct ttrpc_listener *listener; /* for serial reopen; may be NULL */
+        struct list_node calls;          /* every live call of this session */
+        struct list_node node;           /* on the agent's session list */
+        unsigned n_parked;
+        void (*on_closed)(struct rpc_session *s, void *userdata);
+        void *on_closed_userdata;
+};
+
+struct rpc_call {
+        struct rpc_session *session;
+        uint32_t stream_id;
+        char *method; /* "grpc.AgentService/ReadStdout", for logs */
+        ProtobufCMessage *req;
+        struct loop_timer *deadline;
+        struct list_node session_node;
+        bool parked;
+        struct list_node park_node; /* on the waited-for object's list while parked */
+        rpc_cancel_fn cancel;
+        void *cancel_data;
+};
+
+/* Creates a session on an fd (taken). on_closed runs once after the connection ended and every
+ * call was cancelled; the session is freed right after it returns. */
+int rpc_session_new(struct loop *loop, struct agent *agent, int fd,
+                    void (*on_closed)(struct rpc_session *s, void *userdata), void *userdata,
+                    struct rpc_session **ret);
+/* Cancels every call and frees the session without on_closed (shutdown only). */
+void rpc_session_free(struct rpc_session *s);
+unsigned rpc_session_n_calls(const struct rpc_session *s);
+
+/* Creates a call. timeout_ns > 0 arms a deadline. Takes ownership of req (may be NULL). */
+struct rpc_call *rpc_call_new(struct rpc_session *s, uint32_t stream_id, const char *method,
+                              ProtobufCMessage *req, int64_t timeout_ns);
+struct rpc_call *rpc_session_find_call(struct rpc_session *s, uint32_t stream_id);
+
+/* Sends OK with resp (NULL: empty payload) and frees the call. */
+void rpc_call_reply(struct rpc_call *call, const ProtobufCMessage *resp);
+/* Sends the error's mapped code and message chain, and frees the call. */
+void rpc_call_reply_error(struct rpc_call *call, const struct agent_error *err);
+/* Sends an explicit status, and frees the call. */
+void rpc_call_reply_status(struct rpc_call *call, int code, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* Parks the call on a waiter list. Returns 0, or -EBUSY (and fills err) over the per-connection
+ * cap; the call is then still the handler's to answer (by returning the error). */
+int rpc_call_park(struct rpc_call *call, struct list_node *waiters, rpc_cancel_fn cancel,
+                  void *data, struct agent_error **err);
+
+#define rpc_call_from_park_node(n) list_entry((n), struct rpc_call, park_node)

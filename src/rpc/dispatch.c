@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "rpc/dispatch.h"
+#include "base/cleanup.h"
+#include "base/log.h"
+#include "base/util.h"
+#include "ttrpc/status.h"
+
+#include "agent.pb-c.h"
+#include "health.pb-c.h"
+#include "ttrpc.pb-c.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void rpc_dispatch_frame(struct rpc_session *s, struct ttrpc_frame *f);
+void rpc_dispatch_oversize(struct rpc_session *s, const struct ttrpc_header *h);
+
+/* Service names on the wire are "<proto package>.<service>". */
+static const struct {
+        const char *name;
+        const ProtobufCServiceDescriptor *desc;
+} services[] = {
+        { "grpc.AgentService", &grpc__agent_service__descriptor },
+        { "grpc.Health", &grpc__health__descriptor },
+};
+
+static const struct rpc_method methods[] = {
+        { "grpc.Health", "Check", rpc_health_check },
+        { "grpc.Health", "Version", rpc_health_version },
+        { "grpc.AgentService", "GetGuestDetails", rpc_guest_get_details },
+};
+
+const ProtobufCMethodDescriptor *
+rpc_dispatch_find_method(const char *service, const char *method,
+                         const ProtobufCServiceDescriptor **ret_svc)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(services); i++) {
+                if (!streq(service, services[i].name))
+                        continue;
+                if (ret_svc)
+                        *ret_svc = services[i].desc;
+                return protobuf_c_service_descriptor_get_method_by_name(services[i].desc, method);
+        }
+        if (ret_svc)
+                *ret_svc = NULL;
+        return NULL;
+}
+
+rpc_handler_fn rpc_dispatch_find_handler(const char *service, const char *method)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(methods); i++)
+                if (streq(methods[i].service, service) && streq(methods[i].name, method))
+                        return methods[i].handler;
+        return NULL;
+}
+
+static void reply_now(struct rpc_session *s, uint32_t stream_id, int code, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+static void reply_now(struct rpc_session *s, uint32_t stream_id, int code, const char *fmt, ...)
+{
+        char msg[1024];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        if (s->conn)
+                (void) ttrpc_conn_send_response(s->conn, stream_id, code, msg, NULL, 0);
+}
+
+void rpc_dispatch_oversize(struct rpc_session *s, const struct ttrpc_header *h)
+{
+        log_full(LOG_LEVEL_WARN, "rpc", NULL, "discarded an oversize frame of %u bytes", h->length);
+        reply_now(s, h->stream_id, RPC_INVALID_ARGUMENT,
+                  "message length %u exceed maximum message size of %u", h->length,
+                  TTRPC_MESSAGE_LENGTH_MAX);
+}
+
+/* Decodes the method's request message; an absent payload is the empty message. */
+static int decode_payload(const ProtobufCMethodDescriptor *m, const Ttrpc__Request *req,
+                          ProtobufCMessage **ret)
+{
+        static const uint8_t empty[1];
+        const uint8_t *data = req->payload.len ? req->payload.data : empty;
+
+        *ret = protobuf_c_message_unpack(m->input, NULL, req->payload.len, data);
+        return *ret ? 0 : -EBADMSG;
+}
+
+static void call_handler(struct rpc_session *s, const Ttrpc__Request *req,
+                         const ProtobufCMethodDescriptor *m, rpc_handler_fn handler,
+                         uint32_t stream_id)
+{
+        _cleanup_error_ struct agent_error *err = NULL;
+        _cleanup_free_ char *full = xasprintf("%s/%s", req->service, req->method);
+        ProtobufCMessage *msg = NULL;
+        struct rpc_call *call;
+        int r;
+
+        if (decode_payload(m, req, &msg) < 0) {
+                reply_now(s, stream_id, RPC_INVALID_ARGUMENT, "%s: cannot decode `%s` payload",
+                          full, m->input->name);
+                return;
+        }
+        call = rpc_call_new(s, stream_id, full, msg, req->timeout_nano);
+        const char *const kv[] = { "method", full, NULL };
+        log_full(LOG_LEVEL_DEBUG, "rpc", kv, "call");
+        r = handler(call, msg, &err);
+        if (r < 0) {
+                if (!err)
+                        agent_error_set(&err, -r, "%s", full);
+                rpc_call_reply_error(call, err);
+        }
+}
+
+static void dispatch_request(struct rpc_session *s, uint32_t stream_id, const uint8_t *body,
+                             size_t len)
+{
+        const ProtobufCServiceDescriptor *svc;
+        const ProtobufCMethodDescriptor *m;
+        Ttrpc__Request *req;
+        rpc_handler_fn handler;
+
+        req = ttrpc__request__unpack(NULL, len, body);
+        if (!req) {
+                reply_now(s, stream_id, RPC_INVALID_ARGUMENT,
+                          "unmarshal request error: not a valid ttrpc Request");
+                return;
+        }
+        m = rpc_dispatch_find_method(req->service, req->method, &svc);
+        if (!svc)
+                reply_now(s, stream_id, RPC_INVALID_ARGUMENT, "%s service does not exist",
+                          req->service);
+        else if (!m)
+                reply_now(s, stream_id, RPC_UNIMPLEMENTED, "%s method", req->method);
+        else if (req->timeout_nano < 0)
+                reply_now(s, stream_id, RPC_DEADLINE_EXCEEDED, "timeout");
+        else if (!(handler = rpc_dispatch_find_handler(req->service, req->method)))
+                reply_now(s, stream_id, RPC_UNIMPLEMENTED, "/%s/%s is not implemented by cata",
+                          req->service, req->method);
+        else
+                call_handler(s, req, m, handler, stream_id);
+        ttrpc__request__free_unpacked(req, NULL);
+}
+
+void rpc_dispatch_frame(struct rpc_session *s, struct ttrpc_frame *f)
+{
+        _cleanup_free_ uint8_t *body = f->body;
+        uint32_t id = f->header.stream_id;
+
+        switch (f->header.type) {
+        case TTRPC_TYPE_REQUEST:
+                break;
+        case TTRPC_TYPE_DATA:
+                /* Every Kata RPC is unary: no stream is ever open for data. */
+                reply_now(s, id, RPC_INVALID_ARGUMENT, "stream %u: data frames are not accepted",
+                          id);
+                return;
+        default:
+                log_full(LOG_LEVEL_DEBUG, "rpc", NULL, "ignoring frame of unknown type %u",
+                         f->header.type);
+                return;
+        }
+        if (id % 2 == 0) {
+                reply_now(s, id, RPC_INVALID_ARGUMENT, "stream id must be odd");
+                return;
+        }
+        if (rpc_session_find_call(s, id)) {
+                reply_now(s, id, RPC_INVALID_ARGUMENT, "stream id %u is already in use", id);
+                return;
+        }
+        dispatch_request(s, id, body, f->header.length);
+}
