@@ -415,7 +415,8 @@ static void test_unread_replies_bounded(void **state)
          * plus its requests. */
         print_message("agent VmRSS %ld KiB before, %ld KiB with the flood queued\n", rss_before,
                       rss_flooded);
-        assert_true(rss_flooded - rss_before < 28 * 1024);
+        if (!getenv("CATA_SANITIZED"))
+                assert_true(rss_flooded - rss_before < 28 * 1024);
         for (uint32_t i = 0; i < n; i++) {
                 struct ttrpc_status st = { 0 };
                 assert_int_equal(recv_response(f.c, 10000, &st), 2 * i + 1);

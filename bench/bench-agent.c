@@ -1,0 +1,893 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * bench-agent: the foundation benchmark of cata-agent. Run it through bench/run.sh; what each
+ * figure means is in docs/benchmarks.md.
+ *
+ * Everything is measured in one run, side by side, because the machines this runs on are shared
+ * and noisy: a figure is only worth quoting next to the one it is compared with.
+ *  - exec-to-listening: from fork() of cata-agent until the first connect() to its unix socket
+ *    succeeds (connect polled in a tight loop), median and p90;
+ *  - idle VmRSS and RssAnon of an agent that has answered one grpc.Health/Check;
+ *  - binary sizes as built and stripped;
+ *  - Check round trips per second on one connection with 1 and with N calls in flight, next to
+ *    a raw unix-socket ping-pong between two processes with the same frame sizes.
+ *
+ * This is a measurement, not a test: nothing asserts on a time. It fails only when the agent
+ * misbehaves (does not start, does not answer SERVING) or hangs (watchdog).
+ */
+#include "base/cleanup.h"
+#include "base/util.h"
+#include "ttrpc/client.h"
+#include "ttrpc/frame.h"
+
+#include "health.pb-c.h"
+#include "ttrpc.pb-c.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define NSEC_PER_SEC  1000000000ull
+#define NSEC_PER_MSEC 1000000ull
+
+/* Only a hung or broken agent ever reaches these limits, never a slow one on a busy machine. */
+#define START_TIMEOUT_NS (10ull * NSEC_PER_SEC)
+#define RECV_WAIT_MS     10000
+#define WATCHDOG_SLACK_S 60u
+
+#define MAX_RUNS         1000u
+#define MAX_REPS         100u
+#define MAX_DEPTH        1024u
+#define RAW_CHUNK        (64u * 1024u) /* the same read size as the ttRPC client */
+
+/* Idle means the agent is back in epoll_wait() after answering; 100 ms is plenty for that. */
+#define IDLE_SETTLE_US 100000
+
+struct opts {
+        const char *agent;
+        const char *static_agent; /* NULL when the static build is not there */
+        const char *static_error; /* why it is not there */
+        const char *strip;
+        unsigned runs;
+        unsigned reps;
+        unsigned depth;
+        double seconds;
+};
+
+/* Paths built once so that the watchdog can clean up with async-signal-safe calls only. */
+static char tmp_dir[64];
+static char sock_path[96];
+static char log_path[96];
+static char strip_path[96];
+
+static void cleanup_tmp(void)
+{
+        if (!tmp_dir[0])
+                return;
+        (void) unlink(sock_path);
+        (void) unlink(log_path);
+        (void) unlink(strip_path);
+        (void) rmdir(tmp_dir);
+}
+
+static void on_alarm(int sig)
+{
+        static const char msg[] = "bench-agent: watchdog: a phase took far too long (hung?)\n";
+
+        (void) sig;
+        (void) !write(STDERR_FILENO, msg, sizeof(msg) - 1);
+        cleanup_tmp();
+        /* The agents and the raw server die with us: PR_SET_PDEATHSIG. */
+        _exit(1);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
+{
+        va_list ap;
+
+        fputs("bench-agent: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+        cleanup_tmp();
+        exit(1);
+}
+
+static void __attribute__((format(printf, 1, 2))) progress(const char *fmt, ...)
+{
+        va_list ap;
+
+        /* stderr, so that stdout carries only the table. */
+        fputs("bench-agent: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+}
+
+static void print_agent_log(void)
+{
+        _cleanup_free_ char *text = NULL;
+
+        if (read_file(log_path, 1 << 20, &text, NULL) == 0 && text[0])
+                fprintf(stderr, "--- agent log ---\n%s--- end of agent log ---\n", text);
+}
+
+/* ---- child processes ---- */
+
+/* In a freshly forked child: die with the benchmark, whichever way the benchmark ends, so that
+ * no agent or raw server is ever left behind. */
+static void child_die_with_parent(pid_t parent)
+{
+        if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+                _exit(125);
+}
+
+static pid_t agent_spawn(const char *bin)
+{
+        char addr[sizeof(sock_path) + 8];
+        char *argv[] = { (char *) bin,         (char *) "--addr",    addr,
+                         (char *) "--cmdline", (char *) "/dev/null", NULL };
+        pid_t parent = getpid();
+        pid_t pid;
+
+        snprintf(addr, sizeof(addr), "unix://%s", sock_path);
+        /* A stale socket file would make the first connect()s fail with ECONNREFUSED instead of
+         * ENOENT, which is harmless, but the agent might refuse to bind over it. */
+        (void) unlink(sock_path);
+        pid = fork();
+        if (pid < 0)
+                die("fork: %s", strerror(errno));
+        if (pid == 0) {
+                int null_fd, log_fd;
+
+                child_die_with_parent(parent);
+                /* stdout carries the table: the agent's output goes to its log instead. */
+                null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                if (null_fd < 0 || log_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
+                    dup2(log_fd, STDOUT_FILENO) < 0 || dup2(log_fd, STDERR_FILENO) < 0)
+                        _exit(126);
+                execv(bin, argv);
+                _exit(127);
+        }
+        return pid;
+}
+
+static void agent_stop(pid_t pid)
+{
+        int status = 0;
+
+        if (kill(pid, SIGTERM) < 0)
+                die("kill agent: %s", strerror(errno));
+        if (waitpid(pid, &status, 0) != pid)
+                die("waitpid agent: %s", strerror(errno));
+        /* Not fatal: the figures are taken, but a bad exit is worth knowing about. */
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                progress("warning: agent did not exit cleanly (status 0x%x)", (unsigned) status);
+                print_agent_log();
+        }
+}
+
+/* Polls connect() in a tight loop and returns the time of the first one that succeeds: any
+ * sleep between attempts would be added to what is measured. */
+static uint64_t wait_listening(pid_t pid, uint64_t t0)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+        memcpy(sa.sun_path, sock_path, strlen(sock_path) + 1);
+        for (unsigned long i = 0;; i++) {
+                int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                int r, err, status;
+                uint64_t t;
+
+                if (fd < 0)
+                        die("socket: %s", strerror(errno));
+                r = connect(fd, (struct sockaddr *) &sa, sizeof(sa));
+                err = errno;
+                t = now_ns();
+                (void) close(fd);
+                if (r == 0)
+                        return t;
+                if (err != ENOENT && err != ECONNREFUSED)
+                        die("connect %s: %s", sock_path, strerror(err));
+                /* Checked now and then only: waitpid() costs more than a failed connect(). */
+                if (i % 256 == 0 && waitpid(pid, &status, WNOHANG) == pid) {
+                        print_agent_log();
+                        die("agent exited before listening (status 0x%x)", (unsigned) status);
+                }
+                if (t - t0 > START_TIMEOUT_NS) {
+                        print_agent_log();
+                        die("agent not listening after %llu s",
+                            (unsigned long long) (START_TIMEOUT_NS / NSEC_PER_SEC));
+                }
+        }
+}
+
+static struct ttrpc_client *agent_connect(void)
+{
+        char addr[sizeof(sock_path) + 8];
+        struct ttrpc_client *c = NULL;
+        int r;
+
+        snprintf(addr, sizeof(addr), "unix://%s", sock_path);
+        r = ttrpc_client_connect(addr, &c);
+        if (r < 0)
+                die("connect %s: %s", addr, strerror(-r));
+        return c;
+}
+
+/* ---- statistics ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+        double x = *(const double *) a, y = *(const double *) b;
+
+        return (x > y) - (x < y);
+}
+
+/* Both sort v in place. */
+static double median(double *v, unsigned n)
+{
+        qsort(v, n, sizeof(*v), cmp_double);
+        return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static double p90(double *v, unsigned n)
+{
+        /* Nearest rank: the ceil(0.9 n)-th smallest, so a real sample, never an interpolation. */
+        qsort(v, n, sizeof(*v), cmp_double);
+        return v[(9 * n + 9) / 10 - 1];
+}
+
+/* ---- 1. exec to listening ---- */
+
+static double startup_ms(const char *bin)
+{
+        uint64_t t0, t1;
+        pid_t pid;
+
+        t0 = now_ns();
+        pid = agent_spawn(bin);
+        t1 = wait_listening(pid, t0);
+        agent_stop(pid);
+        return (double) (t1 - t0) / NSEC_PER_MSEC;
+}
+
+/* ---- 2. idle memory ---- */
+
+static long status_kib(const char *text, const char *field)
+{
+        const char *p = strstr(text, field);
+
+        return p ? strtol(p + strlen(field), NULL, 10) : -1;
+}
+
+static void check_call(struct ttrpc_client *c)
+{
+        Grpc__CheckRequest req = GRPC__CHECK_REQUEST__INIT;
+        _cleanup_ttrpc_status_ struct ttrpc_status st = { 0 };
+        ProtobufCMessage *resp = NULL;
+        bool serving;
+        int r;
+
+        /* timeout 0: no timeout field on the wire, which keeps the request at the size Kata's
+         * shim sends for a Check without a deadline. */
+        r = ttrpc_client_call(c, "grpc.Health", "Check", &req.base,
+                              &grpc__health_check_response__descriptor, 0, &resp, &st);
+        if (r < 0)
+                die("Check: %s", strerror(-r));
+        if (st.code != 0)
+                die("Check: status %d: %s", st.code, st.message ? st.message : "");
+        serving = resp && ((Grpc__HealthCheckResponse *) resp)->status ==
+                                  GRPC__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
+        protobuf_c_message_free_unpacked(resp, NULL);
+        if (!serving)
+                die("Check: agent is not SERVING");
+}
+
+static void idle_rss(const char *bin, long *ret_rss, long *ret_anon)
+{
+        _cleanup_free_ char *text = NULL;
+        struct ttrpc_client *c;
+        char path[64];
+        pid_t pid;
+        int r;
+
+        pid = agent_spawn(bin);
+        (void) wait_listening(pid, now_ns());
+        /* The connection stays open while we look, as the runtime's would. */
+        c = agent_connect();
+        check_call(c);
+        usleep(IDLE_SETTLE_US);
+        snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
+        r = read_file(path, 1 << 16, &text, NULL);
+        if (r < 0)
+                die("read %s: %s", path, strerror(-r));
+        *ret_rss = status_kib(text, "VmRSS:");
+        *ret_anon = status_kib(text, "RssAnon:");
+        ttrpc_client_free(c);
+        agent_stop(pid);
+}
+
+/* ---- 3. sizes ---- */
+
+static long long file_size(const char *path)
+{
+        struct stat st;
+
+        return stat(path, &st) < 0 ? -1 : (long long) st.st_size;
+}
+
+static long long stripped_size(const char *strip, const char *bin)
+{
+        long long size;
+        int status = 0;
+        pid_t pid;
+
+        (void) unlink(strip_path);
+        pid = fork();
+        if (pid < 0)
+                die("fork: %s", strerror(errno));
+        if (pid == 0) {
+                execlp(strip, strip, "-o", strip_path, bin, (char *) NULL);
+                _exit(127);
+        }
+        if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                progress("warning: `%s -o %s %s` failed (status 0x%x)", strip, strip_path, bin,
+                         (unsigned) status);
+                return -1;
+        }
+        size = file_size(strip_path);
+        (void) unlink(strip_path);
+        return size;
+}
+
+/* ---- 4. Check round trips through the agent ---- */
+
+static void send_check(struct ttrpc_client *c)
+{
+        int r;
+
+        /* Grpc__CheckRequest with no field set packs to zero bytes. */
+        r = ttrpc_client_send_request(c, ttrpc_client_next_stream_id(c), "grpc.Health", "Check",
+                                      NULL, 0, 0);
+        if (r < 0)
+                die("send Check: %s", strerror(-r));
+}
+
+/* Checks one Response frame the way ttrpc_client_call() would (status, then the payload
+ * unpacked), so that 1 and N outstanding do the same work per call. Frees the body. */
+static void expect_serving(struct ttrpc_frame *f)
+{
+        _cleanup_ttrpc_status_ struct ttrpc_status st = { 0 };
+        _cleanup_free_ uint8_t *payload = NULL;
+        Grpc__HealthCheckResponse *resp;
+        size_t len = 0;
+        bool serving;
+
+        if (f->header.type != TTRPC_TYPE_RESPONSE)
+                die("unexpected frame type %u", f->header.type);
+        if (ttrpc_response_decode(f->body, f->header.length, &st, &payload, &len) < 0)
+                die("undecodable Response");
+        free(f->body);
+        f->body = NULL;
+        if (st.code != 0)
+                die("Check: status %d: %s", st.code, st.message ? st.message : "");
+        resp = grpc__health_check_response__unpack(NULL, len, payload);
+        serving = resp && resp->status == GRPC__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
+        if (resp)
+                grpc__health_check_response__free_unpacked(resp, NULL);
+        if (!serving)
+                die("Check: agent is not SERVING");
+}
+
+static void recv_serving(struct ttrpc_client *c)
+{
+        struct ttrpc_frame f = { 0 };
+        int r;
+
+        r = ttrpc_client_recv_frame(c, RECV_WAIT_MS, &f);
+        if (r < 0)
+                die("receive Check response: %s", strerror(-r));
+        expect_serving(&f);
+}
+
+/* Round trips per second over window_ns. Only calls answered inside the window count; the
+ * rest of the pipeline is drained afterwards so the connection is clean for the next window. */
+static double agent_rate(struct ttrpc_client *c, unsigned depth, uint64_t window_ns)
+{
+        uint64_t start, end, t, done = 0;
+        unsigned inflight;
+        bool open = true;
+
+        start = t = now_ns();
+        end = start + window_ns;
+        if (depth == 1) {
+                /* The ordinary client path: call, wait, unpack, again. */
+                do {
+                        check_call(c);
+                        done++;
+                        t = now_ns();
+                } while (t < end);
+                return (double) done * NSEC_PER_SEC / (double) (t - start);
+        }
+        for (inflight = 0; inflight < depth; inflight++)
+                send_check(c);
+        while (inflight > 0) {
+                recv_serving(c);
+                inflight--;
+                if (!open)
+                        continue;
+                done++;
+                t = now_ns();
+                if (t < end) {
+                        send_check(c);
+                        inflight++;
+                } else {
+                        open = false;
+                }
+        }
+        return (double) done * NSEC_PER_SEC / (double) (t - start);
+}
+
+/* ---- 5. the raw limit: the same bytes over a bare unix socket ---- */
+
+struct raw {
+        pid_t pid;
+        int fd;
+        uint8_t *req; /* a real Check request frame, byte for byte */
+        size_t req_len;
+        uint8_t *rep; /* a real Check response frame, byte for byte */
+        size_t rep_len;
+};
+
+static int send_all(int fd, const uint8_t *buf, size_t len)
+{
+        while (len > 0) {
+                ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                buf += n;
+                len -= (size_t) n;
+        }
+        return 0;
+}
+
+/* The other end: the agent's syscall pattern without anything else (one read() per chunk, one
+ * send() per complete request) and without epoll, framing or protobuf. */
+static void __attribute__((noreturn)) raw_server(const struct raw *raw, int fd)
+{
+        static uint8_t buf[RAW_CHUNK];
+        size_t have = 0;
+
+        for (;;) {
+                ssize_t n = read(fd, buf, sizeof(buf));
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        _exit(n == 0 ? 0 : 1);
+                have += (size_t) n;
+                for (; have >= raw->req_len; have -= raw->req_len)
+                        if (send_all(fd, raw->rep, raw->rep_len) < 0)
+                                _exit(1);
+        }
+}
+
+static void raw_start(struct raw *raw)
+{
+        pid_t parent = getpid();
+        int sv[2];
+
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+                die("socketpair: %s", strerror(errno));
+        raw->pid = fork();
+        if (raw->pid < 0)
+                die("fork: %s", strerror(errno));
+        if (raw->pid == 0) {
+                child_die_with_parent(parent);
+                (void) close(sv[0]);
+                raw_server(raw, sv[1]);
+        }
+        (void) close(sv[1]);
+        raw->fd = sv[0];
+}
+
+static void raw_stop(struct raw *raw)
+{
+        int status = 0;
+
+        /* Closing our end makes its read() return 0 and the server exit. */
+        (void) close_and_reset(&raw->fd);
+        (void) waitpid(raw->pid, &status, 0);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                progress("warning: raw server exited with status 0x%x", (unsigned) status);
+}
+
+static void raw_send_request(const struct raw *raw)
+{
+        int r = send_all(raw->fd, raw->req, raw->req_len);
+
+        if (r < 0)
+                die("raw send: %s", strerror(-r));
+}
+
+/* The client side mirrors the ttRPC client: one send() per request, reads of up to 64 KiB. */
+static double raw_rate(struct raw *raw, unsigned depth, uint64_t window_ns)
+{
+        static uint8_t buf[RAW_CHUNK];
+        uint64_t start, end, t, done = 0;
+        unsigned inflight;
+        size_t have = 0;
+        bool open = true;
+
+        start = t = now_ns();
+        end = start + window_ns;
+        for (inflight = 0; inflight < depth; inflight++)
+                raw_send_request(raw);
+        while (inflight > 0) {
+                ssize_t n = read(raw->fd, buf, sizeof(buf));
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        die("raw read: %s", n == 0 ? "closed" : strerror(errno));
+                have += (size_t) n;
+                for (; have >= raw->rep_len && inflight > 0; have -= raw->rep_len) {
+                        inflight--;
+                        if (!open)
+                                continue;
+                        done++;
+                        t = now_ns();
+                        if (t < end) {
+                                raw_send_request(raw);
+                                inflight++;
+                        } else {
+                                open = false;
+                        }
+                }
+        }
+        return (double) done * NSEC_PER_SEC / (double) (t - start);
+}
+
+/* Captures the exact bytes of one Check request and its response, so that the raw ping-pong
+ * moves the same sizes as the agent does. */
+static void capture_frames(struct ttrpc_client *c, struct raw *raw)
+{
+        Ttrpc__Request req = TTRPC__REQUEST__INIT;
+        struct ttrpc_frame f = { 0 };
+        _cleanup_free_ uint8_t *body = NULL;
+        size_t body_len;
+        uint32_t id;
+        int r;
+
+        /* The same envelope ttrpc_client_send_request() builds for send_check(). */
+        req.service = (char *) "grpc.Health";
+        req.method = (char *) "Check";
+        body_len = ttrpc__request__get_packed_size(&req);
+        body = xmalloc(body_len);
+        (void) ttrpc__request__pack(&req, body);
+        id = ttrpc_client_next_stream_id(c);
+        raw->req = ttrpc_frame_encode(id, TTRPC_TYPE_REQUEST, 0, body, (uint32_t) body_len,
+                                      &raw->req_len);
+        r = ttrpc_client_send_raw(c, raw->req, raw->req_len);
+        if (r < 0)
+                die("send Check: %s", strerror(-r));
+        r = ttrpc_client_recv_frame(c, RECV_WAIT_MS, &f);
+        if (r < 0)
+                die("receive Check response: %s", strerror(-r));
+        raw->rep = ttrpc_frame_encode(f.header.stream_id, f.header.type, f.header.flags, f.body,
+                                      f.header.length, &raw->rep_len);
+        expect_serving(&f);
+}
+
+/* ---- output ---- */
+
+static void fmt_ms(char *buf, size_t size, double ms)
+{
+        snprintf(buf, size, "%.2f ms", ms);
+}
+
+static void fmt_kib(char *buf, size_t size, long long bytes_or_kib, bool is_kib)
+{
+        if (bytes_or_kib < 0)
+                snprintf(buf, size, "n/a");
+        else
+                snprintf(buf, size, "%.1f KiB",
+                         is_kib ? (double) bytes_or_kib : (double) bytes_or_kib / 1024);
+}
+
+static void row(const char *label, const char *a, const char *b, const char *c)
+{
+        printf("| %-46s | %14s | %14s |", label, a, b);
+        if (c)
+                printf(" %11s |", c);
+        putchar('\n');
+}
+
+static void print_machine(void)
+{
+        _cleanup_free_ char *cpuinfo = NULL;
+        char model[128] = "unknown CPU";
+        struct utsname u;
+        const char *p;
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+        if (read_file("/proc/cpuinfo", 1 << 20, &cpuinfo, NULL) == 0 &&
+            (p = strstr(cpuinfo, "model name")) && (p = strchr(p, ':'))) {
+                size_t n = strcspn(p + 2, "\n");
+
+                snprintf(model, sizeof(model), "%.*s", (int) n, p + 2);
+        }
+        if (uname(&u) < 0)
+                snprintf(u.release, sizeof(u.release), "?");
+        printf("machine: %s, %ld online CPUs, Linux %s\n\n", model, ncpu, u.release);
+}
+
+/* ---- main ---- */
+
+static void usage(FILE *f)
+{
+        fputs("Usage: bench-agent --agent PATH [OPTIONS]\n"
+              "\n"
+              "  --agent PATH          cata-agent to measure (required)\n"
+              "  --static-agent PATH   the -Dstatic=true cata-agent, for the static column\n"
+              "  --static-error TEXT   why there is no static agent (printed with the table)\n"
+              "  --strip PROG          strip program (default $STRIP or strip)\n"
+              "  --runs N              startup runs per binary (default 30)\n"
+              "  --reps N              throughput repetitions (default 5)\n"
+              "  --seconds S           length of one throughput window (default 2)\n"
+              "  --depth N             calls in flight for the pipelined figure (default 32)\n",
+              f);
+}
+
+static unsigned parse_count(const char *s, unsigned max, const char *what)
+{
+        uint64_t v;
+
+        if (parse_u64(s, 10, &v) < 0 || v == 0 || v > max)
+                die("%s must be 1..%u, not `%s`", what, max, s);
+        return (unsigned) v;
+}
+
+static void parse_opts(int argc, char **argv, struct opts *o)
+{
+        enum {
+                OPT_AGENT = 0x100,
+                OPT_STATIC,
+                OPT_STATIC_ERROR,
+                OPT_STRIP,
+                OPT_RUNS,
+                OPT_REPS,
+                OPT_SECONDS,
+                OPT_DEPTH,
+                OPT_HELP
+        };
+        static const struct option longopts[] = {
+                { "agent", required_argument, NULL, OPT_AGENT },
+                { "static-agent", required_argument, NULL, OPT_STATIC },
+                { "static-error", required_argument, NULL, OPT_STATIC_ERROR },
+                { "strip", required_argument, NULL, OPT_STRIP },
+                { "runs", required_argument, NULL, OPT_RUNS },
+                { "reps", required_argument, NULL, OPT_REPS },
+                { "seconds", required_argument, NULL, OPT_SECONDS },
+                { "depth", required_argument, NULL, OPT_DEPTH },
+                { "help", no_argument, NULL, OPT_HELP },
+                { 0 },
+        };
+        char *end;
+        int c;
+
+        *o = (struct opts){ .strip = getenv("STRIP") ? getenv("STRIP") : "strip",
+                            .runs = 30,
+                            .reps = 5,
+                            .depth = 32,
+                            .seconds = 2.0 };
+        while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+                switch (c) {
+                case OPT_AGENT:
+                        o->agent = optarg;
+                        break;
+                case OPT_STATIC:
+                        o->static_agent = optarg;
+                        break;
+                case OPT_STATIC_ERROR:
+                        o->static_error = optarg;
+                        break;
+                case OPT_STRIP:
+                        o->strip = optarg;
+                        break;
+                case OPT_RUNS:
+                        o->runs = parse_count(optarg, MAX_RUNS, "--runs");
+                        break;
+                case OPT_REPS:
+                        o->reps = parse_count(optarg, MAX_REPS, "--reps");
+                        break;
+                case OPT_DEPTH:
+                        o->depth = parse_count(optarg, MAX_DEPTH, "--depth");
+                        break;
+                case OPT_SECONDS:
+                        errno = 0;
+                        o->seconds = strtod(optarg, &end);
+                        if (errno || *end || !(o->seconds >= 0.01 && o->seconds <= 60))
+                                die("--seconds must be 0.01..60, not `%s`", optarg);
+                        break;
+                case OPT_HELP:
+                        usage(stdout);
+                        exit(0);
+                default:
+                        usage(stderr);
+                        exit(2);
+                }
+        }
+        if (!o->agent || optind < argc) {
+                usage(stderr);
+                exit(2);
+        }
+}
+
+int main(int argc, char **argv)
+{
+        struct opts o;
+        _cleanup_free_ double *dyn_ms = NULL, *sta_ms = NULL;
+        _cleanup_free_ double *a1 = NULL, *r1 = NULL, *q1 = NULL, *an = NULL, *rn = NULL,
+                              *qn = NULL;
+        long dyn_rss = -1, dyn_anon = -1, sta_rss = -1, sta_anon = -1;
+        long long dyn_size, dyn_stripped, sta_size = -1, sta_stripped = -1;
+        struct ttrpc_client *c;
+        struct raw raw = { .fd = -EBADF };
+        char b1[32], b2[32], b3[32], label[64];
+        uint64_t window_ns;
+        pid_t pid;
+
+        parse_opts(argc, argv, &o);
+        window_ns = (uint64_t) (o.seconds * NSEC_PER_SEC);
+
+        snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/cata-bench-XXXXXX");
+        if (!mkdtemp(tmp_dir))
+                die("mkdtemp: %s", strerror(errno));
+        snprintf(sock_path, sizeof(sock_path), "%s/agent.sock", tmp_dir);
+        snprintf(log_path, sizeof(log_path), "%s/agent.log", tmp_dir);
+        snprintf(strip_path, sizeof(strip_path), "%s/stripped", tmp_dir);
+        (void) signal(SIGALRM, on_alarm);
+
+        /* 1. Startup, the two binaries alternating so that both see the same noise. */
+        progress("exec -> listening: %u runs per binary", o.runs);
+        alarm(o.runs * 2 * 10 + WATCHDOG_SLACK_S);
+        dyn_ms = xzalloc(o.runs * sizeof(double));
+        sta_ms = xzalloc(o.runs * sizeof(double));
+        for (unsigned i = 0; i < o.runs; i++) {
+                dyn_ms[i] = startup_ms(o.agent);
+                if (o.static_agent)
+                        sta_ms[i] = startup_ms(o.static_agent);
+        }
+
+        /* 2. Idle memory. */
+        progress("idle memory");
+        alarm(WATCHDOG_SLACK_S);
+        idle_rss(o.agent, &dyn_rss, &dyn_anon);
+        if (o.static_agent)
+                idle_rss(o.static_agent, &sta_rss, &sta_anon);
+
+        /* 3. Sizes. */
+        progress("binary sizes");
+        dyn_size = file_size(o.agent);
+        dyn_stripped = stripped_size(o.strip, o.agent);
+        if (o.static_agent) {
+                sta_size = file_size(o.static_agent);
+                sta_stripped = stripped_size(o.strip, o.static_agent);
+        }
+
+        /* 4 and 5. Throughput: agent and raw alternate window by window (and swap who goes
+         * first each repetition), so each agent figure has a raw figure taken next to it. */
+        progress("Check round trips: %u x (agent, raw) x (1, %u outstanding) x %.1f s", o.reps,
+                 o.depth, o.seconds);
+        alarm((unsigned) (o.reps * 4 * o.seconds) + WATCHDOG_SLACK_S);
+        pid = agent_spawn(o.agent);
+        (void) wait_listening(pid, now_ns());
+        c = agent_connect();
+        capture_frames(c, &raw);
+        raw_start(&raw);
+        a1 = xzalloc(o.reps * sizeof(double));
+        r1 = xzalloc(o.reps * sizeof(double));
+        q1 = xzalloc(o.reps * sizeof(double));
+        an = xzalloc(o.reps * sizeof(double));
+        rn = xzalloc(o.reps * sizeof(double));
+        qn = xzalloc(o.reps * sizeof(double));
+        for (unsigned i = 0; i < o.reps; i++) {
+                if (i % 2 == 0) {
+                        a1[i] = agent_rate(c, 1, window_ns);
+                        r1[i] = raw_rate(&raw, 1, window_ns);
+                        an[i] = agent_rate(c, o.depth, window_ns);
+                        rn[i] = raw_rate(&raw, o.depth, window_ns);
+                } else {
+                        r1[i] = raw_rate(&raw, 1, window_ns);
+                        a1[i] = agent_rate(c, 1, window_ns);
+                        rn[i] = raw_rate(&raw, o.depth, window_ns);
+                        an[i] = agent_rate(c, o.depth, window_ns);
+                }
+                /* Ratios per repetition: a pair shares its moment's noise, which the ratio of
+                 * two separately taken medians would not. */
+                q1[i] = a1[i] / r1[i];
+                qn[i] = an[i] / rn[i];
+                progress("  rep %u: 1: agent %.0f/s raw %.0f/s; %u: agent %.0f/s raw %.0f/s", i + 1,
+                         a1[i], r1[i], o.depth, an[i], rn[i]);
+        }
+        raw_stop(&raw);
+        ttrpc_client_free(c);
+        agent_stop(pid);
+        alarm(0);
+
+        print_machine();
+        printf("| %-46s | %14s | %14s |\n", "figure", "cata-agent", "static");
+        printf("|%.48s|%.16s|%.16s|\n", "-------------------------------------------------",
+               "-----------------", "-----------------");
+        snprintf(label, sizeof(label), "exec -> listening, median of %u", o.runs);
+        fmt_ms(b1, sizeof(b1), median(dyn_ms, o.runs));
+        fmt_ms(b2, sizeof(b2), median(sta_ms, o.runs));
+        row(label, b1, o.static_agent ? b2 : "n/a", NULL);
+        snprintf(label, sizeof(label), "exec -> listening, p90 of %u", o.runs);
+        fmt_ms(b1, sizeof(b1), p90(dyn_ms, o.runs));
+        fmt_ms(b2, sizeof(b2), p90(sta_ms, o.runs));
+        row(label, b1, o.static_agent ? b2 : "n/a", NULL);
+        fmt_kib(b1, sizeof(b1), dyn_rss, true);
+        fmt_kib(b2, sizeof(b2), sta_rss, true);
+        row("idle VmRSS after one Check", b1, b2, NULL);
+        fmt_kib(b1, sizeof(b1), dyn_anon, true);
+        fmt_kib(b2, sizeof(b2), sta_anon, true);
+        row("idle RssAnon after one Check", b1, b2, NULL);
+        fmt_kib(b1, sizeof(b1), dyn_size, false);
+        fmt_kib(b2, sizeof(b2), sta_size, false);
+        row("binary size as built", b1, b2, NULL);
+        fmt_kib(b1, sizeof(b1), dyn_stripped, false);
+        fmt_kib(b2, sizeof(b2), sta_stripped, false);
+        row("binary size stripped", b1, b2, NULL);
+        putchar('\n');
+
+        printf("| %-46s | %14s | %14s | %11s |\n", "Check round trips/s, one connection",
+               "cata-agent", "raw unix", "agent / raw");
+        printf("|%.48s|%.16s|%.16s|%.13s|\n", "-------------------------------------------------",
+               "-----------------", "-----------------", "-------------");
+        snprintf(label, sizeof(label), "1 outstanding, median of %u x %.1f s", o.reps, o.seconds);
+        snprintf(b1, sizeof(b1), "%.0f", median(a1, o.reps));
+        snprintf(b2, sizeof(b2), "%.0f", median(r1, o.reps));
+        snprintf(b3, sizeof(b3), "%.2f", median(q1, o.reps));
+        row(label, b1, b2, b3);
+        snprintf(label, sizeof(label), "%u outstanding, median of %u x %.1f s", o.depth, o.reps,
+                 o.seconds);
+        snprintf(b1, sizeof(b1), "%.0f", median(an, o.reps));
+        snprintf(b2, sizeof(b2), "%.0f", median(rn, o.reps));
+        snprintf(b3, sizeof(b3), "%.2f", median(qn, o.reps));
+        row(label, b1, b2, b3);
+        putchar('\n');
+
+        printf("Check request frame %zu B, response frame %zu B; raw = the same bytes between two "
+               "processes\n"
+               "over a socketpair; agent / raw = median of the per-repetition ratios.\n",
+               raw.req_len, raw.rep_len);
+        if (!o.static_agent)
+                printf("static: not measured: %s\n",
+                       o.static_error ? o.static_error : "no --static-agent given");
+        free(raw.req);
+        free(raw.rep);
+        cleanup_tmp();
+        return 0;
+}
