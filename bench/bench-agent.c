@@ -136,11 +136,16 @@ static void child_die_with_parent(pid_t parent)
                 _exit(125);
 }
 
-static pid_t agent_spawn(const char *bin)
+/* version_only: `cata-agent --version`, the baseline that starts the same binary (exec, dynamic
+ * loading, libc start-up) and exits before the agent's own initialisation. */
+static pid_t agent_spawn(const char *bin, bool version_only)
 {
         char addr[sizeof(sock_path) + 8];
-        char *argv[] = { (char *) bin,         (char *) "--addr",    addr,
-                         (char *) "--cmdline", (char *) "/dev/null", NULL };
+        char *serve_argv[] = {
+                (char *) bin,         (char *) "--addr",    addr,
+                (char *) "--cmdline", (char *) "/dev/null", NULL,
+        };
+        char *version_argv[] = { (char *) bin, (char *) "--version", NULL };
         pid_t parent = getpid();
         pid_t pid;
 
@@ -161,7 +166,7 @@ static pid_t agent_spawn(const char *bin)
                 if (null_fd < 0 || log_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
                     dup2(log_fd, STDOUT_FILENO) < 0 || dup2(log_fd, STDERR_FILENO) < 0)
                         _exit(126);
-                execv(bin, argv);
+                execv(bin, version_only ? version_argv : serve_argv);
                 _exit(127);
         }
         return pid;
@@ -261,9 +266,25 @@ static double startup_ms(const char *bin)
         pid_t pid;
 
         t0 = now_ns();
-        pid = agent_spawn(bin);
+        pid = agent_spawn(bin, false);
         t1 = wait_listening(pid, t0);
         agent_stop(pid);
+        return (double) (t1 - t0) / NSEC_PER_MSEC;
+}
+
+static double version_ms(const char *bin)
+{
+        uint64_t t0, t1;
+        int status = 0;
+        pid_t pid;
+
+        t0 = now_ns();
+        pid = agent_spawn(bin, true);
+        if (waitpid(pid, &status, 0) != pid)
+                die("waitpid: %s", strerror(errno));
+        t1 = now_ns();
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                die("%s --version failed (status 0x%x)", bin, (unsigned) status);
         return (double) (t1 - t0) / NSEC_PER_MSEC;
 }
 
@@ -307,7 +328,7 @@ static void idle_rss(const char *bin, long *ret_rss, long *ret_anon)
         pid_t pid;
         int r;
 
-        pid = agent_spawn(bin);
+        pid = agent_spawn(bin, false);
         (void) wait_listening(pid, now_ns());
         /* The connection stays open while we look, as the runtime's would. */
         c = agent_connect();
@@ -599,28 +620,153 @@ static void capture_frames(struct ttrpc_client *c, struct raw *raw)
         expect_serving(&f);
 }
 
+/* ---- the measurements, in the order the brief lists them ---- */
+
+/* Figures of one binary: dynamic (as built) or static. */
+struct binary_figures {
+        bool measured;
+        double *listen_ms; /* runs samples */
+        double *version_ms;
+        long rss_kib, anon_kib;
+        long long size, stripped;
+};
+
+struct throughput {
+        double *agent, *raw, *ratio; /* reps samples each */
+};
+
+struct results {
+        struct binary_figures dyn, sta;
+        struct throughput one, deep;
+        size_t req_len, rep_len;
+};
+
+/* Startup: the two binaries and the two kinds of run alternate, so that all four series see the
+ * same noise. */
+static void measure_startup(const struct opts *o, struct results *res)
+{
+        progress("exec -> listening: %u runs per binary", o->runs);
+        alarm(o->runs * 4 * 10 + WATCHDOG_SLACK_S);
+        for (unsigned i = 0; i < o->runs; i++) {
+                res->dyn.listen_ms[i] = startup_ms(o->agent);
+                res->dyn.version_ms[i] = version_ms(o->agent);
+                if (!o->static_agent)
+                        continue;
+                res->sta.listen_ms[i] = startup_ms(o->static_agent);
+                res->sta.version_ms[i] = version_ms(o->static_agent);
+        }
+}
+
+static void measure_footprint(const struct opts *o, const char *bin, struct binary_figures *f)
+{
+        alarm(WATCHDOG_SLACK_S);
+        idle_rss(bin, &f->rss_kib, &f->anon_kib);
+        f->size = file_size(bin);
+        f->stripped = stripped_size(o->strip, bin);
+}
+
+/* Agent and raw alternate window by window, and swap who goes first each repetition, so that
+ * each agent figure has a raw figure taken next to it. */
+static void measure_throughput(const struct opts *o, struct results *res)
+{
+        uint64_t window_ns = (uint64_t) (o->seconds * NSEC_PER_SEC);
+        struct raw raw = { .fd = -EBADF };
+        struct throughput *one = &res->one, *deep = &res->deep;
+        struct ttrpc_client *c;
+        pid_t pid;
+
+        progress("Check round trips: %u x (agent, raw) x (1, %u outstanding) x %.1f s", o->reps,
+                 o->depth, o->seconds);
+        alarm((unsigned) (o->reps * 4 * o->seconds) + WATCHDOG_SLACK_S);
+        pid = agent_spawn(o->agent, false);
+        (void) wait_listening(pid, now_ns());
+        c = agent_connect();
+        capture_frames(c, &raw);
+        raw_start(&raw);
+        for (unsigned i = 0; i < o->reps; i++) {
+                if (i % 2 == 0) {
+                        one->agent[i] = agent_rate(c, 1, window_ns);
+                        one->raw[i] = raw_rate(&raw, 1, window_ns);
+                        deep->agent[i] = agent_rate(c, o->depth, window_ns);
+                        deep->raw[i] = raw_rate(&raw, o->depth, window_ns);
+                } else {
+                        one->raw[i] = raw_rate(&raw, 1, window_ns);
+                        one->agent[i] = agent_rate(c, 1, window_ns);
+                        deep->raw[i] = raw_rate(&raw, o->depth, window_ns);
+                        deep->agent[i] = agent_rate(c, o->depth, window_ns);
+                }
+                /* Ratios per repetition: a pair shares its moment's noise, which two separately
+                 * taken medians would not. */
+                one->ratio[i] = one->agent[i] / one->raw[i];
+                deep->ratio[i] = deep->agent[i] / deep->raw[i];
+                progress("  rep %u: 1 outstanding: agent %.0f/s, raw %.0f/s; %u outstanding: "
+                         "agent %.0f/s, raw %.0f/s",
+                         i + 1, one->agent[i], one->raw[i], o->depth, deep->agent[i], deep->raw[i]);
+        }
+        raw_stop(&raw);
+        (void) ttrpc_client_free(c);
+        agent_stop(pid);
+        alarm(0);
+        res->req_len = raw.req_len;
+        res->rep_len = raw.rep_len;
+        free(raw.req);
+        free(raw.rep);
+}
+
 /* ---- output ---- */
 
-static void fmt_ms(char *buf, size_t size, double ms)
-{
-        snprintf(buf, size, "%.2f ms", ms);
-}
-
-static void fmt_kib(char *buf, size_t size, long long bytes_or_kib, bool is_kib)
-{
-        if (bytes_or_kib < 0)
-                snprintf(buf, size, "n/a");
-        else
-                snprintf(buf, size, "%.1f KiB",
-                         is_kib ? (double) bytes_or_kib : (double) bytes_or_kib / 1024);
-}
+#define LABEL_W 46
+#define VALUE_W 14
+#define RATIO_W 11
 
 static void row(const char *label, const char *a, const char *b, const char *c)
 {
-        printf("| %-46s | %14s | %14s |", label, a, b);
+        printf("| %-*s | %*s | %*s |", LABEL_W, label, VALUE_W, a, VALUE_W, b);
         if (c)
-                printf(" %11s |", c);
+                printf(" %*s |", RATIO_W, c);
         putchar('\n');
+}
+
+static void rule(int columns)
+{
+        static const char dashes[] = "----------------------------------------------------";
+
+        printf("|%.*s|%.*s|%.*s|", LABEL_W + 2, dashes, VALUE_W + 2, dashes, VALUE_W + 2, dashes);
+        if (columns > 3)
+                printf("%.*s|", RATIO_W + 2, dashes);
+        putchar('\n');
+}
+
+static void row_ms(const char *label, double *dyn, double *sta, unsigned n, bool with_sta,
+                   double (*stat)(double *, unsigned))
+{
+        char a[32], b[32] = "n/a";
+
+        snprintf(a, sizeof(a), "%.2f ms", stat(dyn, n));
+        if (with_sta)
+                snprintf(b, sizeof(b), "%.2f ms", stat(sta, n));
+        row(label, a, b, NULL);
+}
+
+static void row_kib(const char *label, double dyn_kib, double sta_kib)
+{
+        char a[32] = "n/a", b[32] = "n/a";
+
+        if (dyn_kib >= 0)
+                snprintf(a, sizeof(a), "%.1f KiB", dyn_kib);
+        if (sta_kib >= 0)
+                snprintf(b, sizeof(b), "%.1f KiB", sta_kib);
+        row(label, a, b, NULL);
+}
+
+static void row_rate(const char *label, struct throughput *t, unsigned reps)
+{
+        char a[32], b[32], c[32];
+
+        snprintf(a, sizeof(a), "%.0f", median(t->agent, reps));
+        snprintf(b, sizeof(b), "%.0f", median(t->raw, reps));
+        snprintf(c, sizeof(c), "%.2f", median(t->ratio, reps));
+        row(label, a, b, c);
 }
 
 static void print_machine(void)
@@ -640,6 +786,52 @@ static void print_machine(void)
         if (uname(&u) < 0)
                 snprintf(u.release, sizeof(u.release), "?");
         printf("machine: %s, %ld online CPUs, Linux %s\n\n", model, ncpu, u.release);
+}
+
+/* Halves of a long long in KiB; -1 stays "n/a". */
+static double kib_of(long long bytes)
+{
+        return bytes < 0 ? -1 : (double) bytes / 1024;
+}
+
+static void print_table(const struct opts *o, struct results *res)
+{
+        struct binary_figures *d = &res->dyn, *s = &res->sta;
+        bool st = s->measured;
+        char label[64];
+
+        print_machine();
+        row("figure", "cata-agent", "static", NULL);
+        rule(3);
+        snprintf(label, sizeof(label), "exec -> listening, median of %u", o->runs);
+        row_ms(label, d->listen_ms, s->listen_ms, o->runs, st, median);
+        snprintf(label, sizeof(label), "exec -> listening, p90 of %u", o->runs);
+        row_ms(label, d->listen_ms, s->listen_ms, o->runs, st, p90);
+        row_ms("baseline: exec -> exit of --version, median", d->version_ms, s->version_ms, o->runs,
+               st, median);
+        row_kib("idle VmRSS after one Check", (double) d->rss_kib, st ? (double) s->rss_kib : -1);
+        row_kib("idle RssAnon after one Check", (double) d->anon_kib,
+                st ? (double) s->anon_kib : -1);
+        row_kib("binary size as built", kib_of(d->size), st ? kib_of(s->size) : -1);
+        row_kib("binary size stripped", kib_of(d->stripped), st ? kib_of(s->stripped) : -1);
+        putchar('\n');
+
+        row("Check round trips/s, one connection", "cata-agent", "raw unix", "agent / raw");
+        rule(4);
+        snprintf(label, sizeof(label), "1 outstanding, median of %u x %.1f s", o->reps, o->seconds);
+        row_rate(label, &res->one, o->reps);
+        snprintf(label, sizeof(label), "%u outstanding, median of %u x %.1f s", o->depth, o->reps,
+                 o->seconds);
+        row_rate(label, &res->deep, o->reps);
+        putchar('\n');
+
+        printf("Check request frame %zu B, response frame %zu B. raw: the same bytes between two\n"
+               "processes over a unix socketpair. agent / raw: median of the per-repetition "
+               "ratios.\n",
+               res->req_len, res->rep_len);
+        if (!st)
+                printf("static: not measured: %s\n",
+                       o->static_error ? o->static_error : "no --static-agent given");
 }
 
 /* ---- main ---- */
@@ -746,21 +938,10 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 
 int main(int argc, char **argv)
 {
+        struct results res = { 0 };
         struct opts o;
-        _cleanup_free_ double *dyn_ms = NULL, *sta_ms = NULL;
-        _cleanup_free_ double *a1 = NULL, *r1 = NULL, *q1 = NULL, *an = NULL, *rn = NULL,
-                              *qn = NULL;
-        long dyn_rss = -1, dyn_anon = -1, sta_rss = -1, sta_anon = -1;
-        long long dyn_size, dyn_stripped, sta_size = -1, sta_stripped = -1;
-        struct ttrpc_client *c;
-        struct raw raw = { .fd = -EBADF };
-        char b1[32], b2[32], b3[32], label[64];
-        uint64_t window_ns;
-        pid_t pid;
 
         parse_opts(argc, argv, &o);
-        window_ns = (uint64_t) (o.seconds * NSEC_PER_SEC);
-
         snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/cata-bench-XXXXXX");
         if (!mkdtemp(tmp_dir))
                 die("mkdtemp: %s", strerror(errno));
@@ -769,125 +950,28 @@ int main(int argc, char **argv)
         snprintf(strip_path, sizeof(strip_path), "%s/stripped", tmp_dir);
         (void) signal(SIGALRM, on_alarm);
 
-        /* 1. Startup, the two binaries alternating so that both see the same noise. */
-        progress("exec -> listening: %u runs per binary", o.runs);
-        alarm(o.runs * 2 * 10 + WATCHDOG_SLACK_S);
-        dyn_ms = xzalloc(o.runs * sizeof(double));
-        sta_ms = xzalloc(o.runs * sizeof(double));
-        for (unsigned i = 0; i < o.runs; i++) {
-                dyn_ms[i] = startup_ms(o.agent);
-                if (o.static_agent)
-                        sta_ms[i] = startup_ms(o.static_agent);
-        }
+        /* Sized once here; freed by exit. */
+        res.dyn.measured = true;
+        res.sta.measured = o.static_agent != NULL;
+        res.dyn.listen_ms = xzalloc(o.runs * sizeof(double));
+        res.dyn.version_ms = xzalloc(o.runs * sizeof(double));
+        res.sta.listen_ms = xzalloc(o.runs * sizeof(double));
+        res.sta.version_ms = xzalloc(o.runs * sizeof(double));
+        res.one.agent = xzalloc(o.reps * sizeof(double));
+        res.one.raw = xzalloc(o.reps * sizeof(double));
+        res.one.ratio = xzalloc(o.reps * sizeof(double));
+        res.deep.agent = xzalloc(o.reps * sizeof(double));
+        res.deep.raw = xzalloc(o.reps * sizeof(double));
+        res.deep.ratio = xzalloc(o.reps * sizeof(double));
 
-        /* 2. Idle memory. */
-        progress("idle memory");
-        alarm(WATCHDOG_SLACK_S);
-        idle_rss(o.agent, &dyn_rss, &dyn_anon);
+        measure_startup(&o, &res);
+        progress("idle memory and sizes");
+        measure_footprint(&o, o.agent, &res.dyn);
         if (o.static_agent)
-                idle_rss(o.static_agent, &sta_rss, &sta_anon);
+                measure_footprint(&o, o.static_agent, &res.sta);
+        measure_throughput(&o, &res);
 
-        /* 3. Sizes. */
-        progress("binary sizes");
-        dyn_size = file_size(o.agent);
-        dyn_stripped = stripped_size(o.strip, o.agent);
-        if (o.static_agent) {
-                sta_size = file_size(o.static_agent);
-                sta_stripped = stripped_size(o.strip, o.static_agent);
-        }
-
-        /* 4 and 5. Throughput: agent and raw alternate window by window (and swap who goes
-         * first each repetition), so each agent figure has a raw figure taken next to it. */
-        progress("Check round trips: %u x (agent, raw) x (1, %u outstanding) x %.1f s", o.reps,
-                 o.depth, o.seconds);
-        alarm((unsigned) (o.reps * 4 * o.seconds) + WATCHDOG_SLACK_S);
-        pid = agent_spawn(o.agent);
-        (void) wait_listening(pid, now_ns());
-        c = agent_connect();
-        capture_frames(c, &raw);
-        raw_start(&raw);
-        a1 = xzalloc(o.reps * sizeof(double));
-        r1 = xzalloc(o.reps * sizeof(double));
-        q1 = xzalloc(o.reps * sizeof(double));
-        an = xzalloc(o.reps * sizeof(double));
-        rn = xzalloc(o.reps * sizeof(double));
-        qn = xzalloc(o.reps * sizeof(double));
-        for (unsigned i = 0; i < o.reps; i++) {
-                if (i % 2 == 0) {
-                        a1[i] = agent_rate(c, 1, window_ns);
-                        r1[i] = raw_rate(&raw, 1, window_ns);
-                        an[i] = agent_rate(c, o.depth, window_ns);
-                        rn[i] = raw_rate(&raw, o.depth, window_ns);
-                } else {
-                        r1[i] = raw_rate(&raw, 1, window_ns);
-                        a1[i] = agent_rate(c, 1, window_ns);
-                        rn[i] = raw_rate(&raw, o.depth, window_ns);
-                        an[i] = agent_rate(c, o.depth, window_ns);
-                }
-                /* Ratios per repetition: a pair shares its moment's noise, which the ratio of
-                 * two separately taken medians would not. */
-                q1[i] = a1[i] / r1[i];
-                qn[i] = an[i] / rn[i];
-                progress("  rep %u: 1: agent %.0f/s raw %.0f/s; %u: agent %.0f/s raw %.0f/s", i + 1,
-                         a1[i], r1[i], o.depth, an[i], rn[i]);
-        }
-        raw_stop(&raw);
-        ttrpc_client_free(c);
-        agent_stop(pid);
-        alarm(0);
-
-        print_machine();
-        printf("| %-46s | %14s | %14s |\n", "figure", "cata-agent", "static");
-        printf("|%.48s|%.16s|%.16s|\n", "-------------------------------------------------",
-               "-----------------", "-----------------");
-        snprintf(label, sizeof(label), "exec -> listening, median of %u", o.runs);
-        fmt_ms(b1, sizeof(b1), median(dyn_ms, o.runs));
-        fmt_ms(b2, sizeof(b2), median(sta_ms, o.runs));
-        row(label, b1, o.static_agent ? b2 : "n/a", NULL);
-        snprintf(label, sizeof(label), "exec -> listening, p90 of %u", o.runs);
-        fmt_ms(b1, sizeof(b1), p90(dyn_ms, o.runs));
-        fmt_ms(b2, sizeof(b2), p90(sta_ms, o.runs));
-        row(label, b1, o.static_agent ? b2 : "n/a", NULL);
-        fmt_kib(b1, sizeof(b1), dyn_rss, true);
-        fmt_kib(b2, sizeof(b2), sta_rss, true);
-        row("idle VmRSS after one Check", b1, b2, NULL);
-        fmt_kib(b1, sizeof(b1), dyn_anon, true);
-        fmt_kib(b2, sizeof(b2), sta_anon, true);
-        row("idle RssAnon after one Check", b1, b2, NULL);
-        fmt_kib(b1, sizeof(b1), dyn_size, false);
-        fmt_kib(b2, sizeof(b2), sta_size, false);
-        row("binary size as built", b1, b2, NULL);
-        fmt_kib(b1, sizeof(b1), dyn_stripped, false);
-        fmt_kib(b2, sizeof(b2), sta_stripped, false);
-        row("binary size stripped", b1, b2, NULL);
-        putchar('\n');
-
-        printf("| %-46s | %14s | %14s | %11s |\n", "Check round trips/s, one connection",
-               "cata-agent", "raw unix", "agent / raw");
-        printf("|%.48s|%.16s|%.16s|%.13s|\n", "-------------------------------------------------",
-               "-----------------", "-----------------", "-------------");
-        snprintf(label, sizeof(label), "1 outstanding, median of %u x %.1f s", o.reps, o.seconds);
-        snprintf(b1, sizeof(b1), "%.0f", median(a1, o.reps));
-        snprintf(b2, sizeof(b2), "%.0f", median(r1, o.reps));
-        snprintf(b3, sizeof(b3), "%.2f", median(q1, o.reps));
-        row(label, b1, b2, b3);
-        snprintf(label, sizeof(label), "%u outstanding, median of %u x %.1f s", o.depth, o.reps,
-                 o.seconds);
-        snprintf(b1, sizeof(b1), "%.0f", median(an, o.reps));
-        snprintf(b2, sizeof(b2), "%.0f", median(rn, o.reps));
-        snprintf(b3, sizeof(b3), "%.2f", median(qn, o.reps));
-        row(label, b1, b2, b3);
-        putchar('\n');
-
-        printf("Check request frame %zu B, response frame %zu B; raw = the same bytes between two "
-               "processes\n"
-               "over a socketpair; agent / raw = median of the per-repetition ratios.\n",
-               raw.req_len, raw.rep_len);
-        if (!o.static_agent)
-                printf("static: not measured: %s\n",
-                       o.static_error ? o.static_error : "no --static-agent given");
-        free(raw.req);
-        free(raw.rep);
+        print_table(&o, &res);
         cleanup_tmp();
         return 0;
 }
