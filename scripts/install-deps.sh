@@ -5,7 +5,7 @@ set -eu
 
 PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev clang-format
       protobuf-c-compiler libprotobuf-c-dev libcmocka-dev
-      git ca-certificates procps"
+      git ca-certificates procps busybox-static libseccomp-dev libjansson-dev"
 
 missing=""
 for p in $PKGS; do

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "agent/agent.h"
 #include "agent/console.h"
+#include "agent/container.h"
+#include "agent/reaper.h"
 #include "agent/logsink.h"
 #include "base/error.h"
 #include "base/log.h"
@@ -11,7 +13,9 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include "engine/cgroup.h"
 #include <unistd.h>
 
 static void agent_session_closed(struct rpc_session *s, void *userdata)
@@ -62,15 +66,11 @@ static void agent_signal_quit(struct loop *l, int signo, void *userdata)
         loop_quit(l, 0);
 }
 
-/* Reaps every exited child. Containers register their own exit handling later; until then
- * nothing we start is waited for elsewhere, and as PID 1 we inherit orphans. */
 static void agent_signal_child(struct loop *l, int signo, void *userdata)
 {
         (void) l;
         (void) signo;
-        (void) userdata;
-        while (waitpid(-1, NULL, WNOHANG) > 0)
-                ;
+        reaper_reap(userdata);
 }
 
 static int agent_setup_signals(struct agent *a)
@@ -94,7 +94,16 @@ int agent_start(struct agent *a, struct agent_error **err)
         int r;
 
         list_init(&a->sessions);
+        list_init(&a->containers);
         a->start_ns = now_ns();
+        if (!a->run_dir)
+                a->run_dir = AGENT_DEFAULT_RUN_DIR;
+        if (!a->cgroup_root)
+                a->cgroup_root = CGROUP_ROOT;
+        /* Orphans below our containers (daemons, a dead stage 1's child) must come to us, so
+         * every process is reaped and no zombie is left. As PID 1 this is automatic. */
+        if (!a->init_mode && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+                log_warn("cannot become a child subreaper: %s", strerror(errno));
         r = loop_new(&a->loop);
         if (r < 0)
                 return agent_error_set(err, -r, "create event loop");
@@ -128,6 +137,8 @@ void agent_stop(struct agent *a)
         while (!list_empty(&a->sessions))
                 rpc_session_free(list_first_entry(&a->sessions, struct rpc_session, node));
         a->n_sessions = 0;
+        container_free_all(a);
+        reaper_free(a);
         console_stop(a);
         a->listener = ttrpc_listener_free(a->listener);
         logsink_stop(a);

@@ -21,6 +21,9 @@
 struct ttrpc_listener;
 struct logsink;
 struct console;
+struct reaper;
+
+#define AGENT_DEFAULT_RUN_DIR "/run/kata-containers"
 
 struct agent {
         struct loop *loop;
@@ -31,7 +34,12 @@ struct agent {
         unsigned n_sessions;
         struct logsink *logsink;
         struct console *console;
+        struct reaper *reaper;
         uint64_t start_ns;
+        const char *run_dir;     /* bundles: <run_dir>/<container id>/ */
+        const char *cgroup_root; /* where the cgroup hierarchies are mounted */
+        struct list_node containers;
+        pid_t sandbox_pid; /* init of the first container: its pid namespace is the sandbox's */
 };
 
 /* Sets up the loop, signals and the listener on config.server_addr. Fills err on failure. */

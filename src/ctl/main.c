@@ -9,6 +9,7 @@
 #include "base/cleanup.h"
 #include "base/util.h"
 #include "ctl/ctl-output.h"
+#include "ctl/ctl.h"
 #include "ttrpc/address.h"
 #include "ttrpc/client.h"
 #include "ttrpc/status.h"
@@ -28,31 +29,6 @@
 #define DEFAULT_TIMEOUT_SEC 30
 #define TIMEOUT_SEC_MAX     (365.0 * 24 * 3600)
 
-/* Exit codes: the agent said no (1) versus we could not ask (2). */
-enum {
-        EXIT_RPC_ERROR = 1,
-        EXIT_TRANSPORT = 2,
-        EXIT_USAGE = 2,
-};
-
-struct ctl_context {
-        const char *addr;
-        bool json;
-        int64_t timeout_ns;
-        const char *command;
-        struct ttrpc_client *client; /* connected on first use */
-        struct ctl_output out;
-};
-
-struct ctl_command {
-        const char *name;
-        const char *args; /* shown in the usage text */
-        int min_args;
-        int max_args;
-        int (*run)(struct ctl_context *ctx, char **args);
-        const char *help;
-};
-
 static void code_text(int code, char *buf, size_t size)
 {
         if (code >= RPC_OK && code <= RPC_UNAUTHENTICATED)
@@ -61,7 +37,7 @@ static void code_text(int code, char *buf, size_t size)
                 snprintf(buf, size, "CODE(%d)", code);
 }
 
-static int ctl_connect(struct ctl_context *ctx)
+int ctl_connect(struct ctl_context *ctx)
 {
         int r;
 
@@ -75,15 +51,15 @@ static int ctl_connect(struct ctl_context *ctx)
         return 0;
 }
 
-static int report_transport_error(struct ctl_context *ctx, const char *service, const char *method,
-                                  int r)
+int ctl_report_transport_error(struct ctl_context *ctx, const char *service, const char *method,
+                               int r)
 {
         fprintf(stderr, "cata-ctl: %s: call `%s/%s`: %s\n", ctx->command, service, method,
                 r == -EMSGSIZE ? "message larger than 4 MiB" : strerror(-r));
         return EXIT_TRANSPORT;
 }
 
-static int report_status(struct ctl_context *ctx, const struct ttrpc_status *st)
+int ctl_report_status(struct ctl_context *ctx, const struct ttrpc_status *st)
 {
         char code[32];
 
@@ -95,9 +71,9 @@ static int report_status(struct ctl_context *ctx, const struct ttrpc_status *st)
 }
 
 /* One unary call. Returns 0 with *ret_resp set, or an exit code after printing the error. */
-static int ctl_call(struct ctl_context *ctx, const char *service, const char *method,
-                    const ProtobufCMessage *req, const ProtobufCMessageDescriptor *resp_desc,
-                    ProtobufCMessage **ret_resp)
+int ctl_call(struct ctl_context *ctx, const char *service, const char *method,
+             const ProtobufCMessage *req, const ProtobufCMessageDescriptor *resp_desc,
+             ProtobufCMessage **ret_resp)
 {
         _cleanup_ttrpc_status_ struct ttrpc_status st = { 0 };
         int r;
@@ -108,9 +84,9 @@ static int ctl_call(struct ctl_context *ctx, const char *service, const char *me
         r = ttrpc_client_call(ctx->client, service, method, req, resp_desc, ctx->timeout_ns,
                               ret_resp, &st);
         if (r < 0)
-                return report_transport_error(ctx, service, method, r);
+                return ctl_report_transport_error(ctx, service, method, r);
         if (st.code != RPC_OK)
-                return report_status(ctx, &st);
+                return ctl_report_status(ctx, &st);
         return 0;
 }
 
@@ -204,7 +180,7 @@ static int cmd_call(struct ctl_context *ctx, char **args)
         r = ttrpc_client_call_raw(ctx->client, args[0], args[1], NULL, 0, ctx->timeout_ns, &st,
                                   &payload, &len);
         if (r < 0)
-                return report_transport_error(ctx, args[0], args[1], r);
+                return ctl_report_transport_error(ctx, args[0], args[1], r);
         code_text(st.code, code, sizeof(code));
         ctl_out_string(&ctx->out, "status", "status", code);
         ctl_out_int(&ctx->out, "code", "code", st.code);
@@ -221,6 +197,25 @@ static const struct ctl_command commands[] = {
           "GetGuestDetails: memory block size, hotplug probe, agent details" },
         { "call", "SERVICE METHOD", 2, 2, cmd_call,
           "send an empty request, print status and raw payload (exit 1 unless OK)" },
+        { "run", "BUNDLE ID", 2, 2, ctl_cmd_run,
+          "create+start the bundle's container, relay its output, wait, remove; exit with its "
+          "code" },
+        { "create", "BUNDLE ID", 2, 2, ctl_cmd_create,
+          "CreateContainer from BUNDLE/config.json (stopped before execve)" },
+        { "start", "ID", 1, 1, ctl_cmd_start, "StartContainer" },
+        { "exec", "ID EXEC_ID CMD...", 3, 64, ctl_cmd_exec,
+          "ExecProcess CMD in the container, relay its output, wait; exit with its code" },
+        { "kill", "ID [SIGNAL [EXEC_ID]]", 1, 3, ctl_cmd_kill,
+          "SignalProcess (default TERM; KILL with no EXEC_ID kills every process)" },
+        { "wait", "ID [EXEC_ID]", 1, 2, ctl_cmd_wait, "WaitProcess: print the exit status" },
+        { "read", "ID [EXEC_ID]", 1, 2, ctl_cmd_read,
+          "relay stdout and stderr until EOF (ReadStdout/ReadStderr)" },
+        { "pause", "ID", 1, 1, ctl_cmd_pause, "PauseContainer (freeze)" },
+        { "resume", "ID", 1, 1, ctl_cmd_resume, "ResumeContainer (thaw)" },
+        { "update", "ID RESOURCES.json", 2, 2, ctl_cmd_update,
+          "UpdateContainer with an OCI linux.resources JSON object" },
+        { "stats", "ID", 1, 1, ctl_cmd_stats, "StatsContainer: cgroup statistics" },
+        { "rm", "ID [TIMEOUT]", 1, 2, ctl_cmd_rm, "RemoveContainer (kills what is left)" },
 };
 
 static void usage(FILE *f)

@@ -57,6 +57,7 @@ struct rpc_call {
         struct list_node park_node; /* on the waited-for object's list while parked */
         rpc_cancel_fn cancel;
         void *cancel_data;
+        size_t progress; /* free for the owner of a parked call (bytes of a WriteStdin done) */
 };
 
 /* Creates a session on an fd (taken). on_closed runs once after the connection ended and every

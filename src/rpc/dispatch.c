@@ -30,7 +30,29 @@ static const struct rpc_method methods[] = {
         { "grpc.Health", "Check", rpc_health_check },
         { "grpc.Health", "Version", rpc_health_version },
         { "grpc.AgentService", "GetGuestDetails", rpc_guest_get_details },
+        { "grpc.AgentService", "CreateContainer", rpc_create_container },
+        { "grpc.AgentService", "StartContainer", rpc_start_container },
+        { "grpc.AgentService", "RemoveContainer", rpc_remove_container },
+        { "grpc.AgentService", "PauseContainer", rpc_pause_container },
+        { "grpc.AgentService", "ResumeContainer", rpc_resume_container },
+        { "grpc.AgentService", "UpdateContainer", rpc_update_container },
+        { "grpc.AgentService", "StatsContainer", rpc_stats_container },
+        { "grpc.AgentService", "ExecProcess", rpc_exec_process },
+        { "grpc.AgentService", "SignalProcess", rpc_signal_process },
+        { "grpc.AgentService", "WaitProcess", rpc_wait_process },
+        { "grpc.AgentService", "ReadStdout", rpc_read_stdout },
+        { "grpc.AgentService", "ReadStderr", rpc_read_stderr },
+        { "grpc.AgentService", "WriteStdin", rpc_write_stdin },
+        { "grpc.AgentService", "CloseStdin", rpc_close_stdin },
+        { "grpc.AgentService", "TtyWinResize", rpc_tty_win_resize },
 };
+
+static rpc_policy_fn policy;
+
+void rpc_dispatch_set_policy(rpc_policy_fn allow)
+{
+        policy = allow;
+}
 
 const ProtobufCMethodDescriptor *
 rpc_dispatch_find_method(const char *service, const char *method,
@@ -136,6 +158,9 @@ static void dispatch_request(struct rpc_session *s, uint32_t stream_id, const ui
                           req->service);
         else if (!m)
                 reply_now(s, stream_id, RPC_UNIMPLEMENTED, "%s method", req->method);
+        else if (policy && !policy(req->service, req->method))
+                reply_now(s, stream_id, RPC_PERMISSION_DENIED, "%s/%s is blocked by policy",
+                          req->service, req->method);
         else if (req->timeout_nano < 0)
                 reply_now(s, stream_id, RPC_DEADLINE_EXCEEDED, "timeout");
         else if (!(handler = rpc_dispatch_find_handler(req->service, req->method)))

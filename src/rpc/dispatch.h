@@ -10,6 +10,8 @@
  * answer UNIMPLEMENTED.
  */
 
+#include <stdbool.h>
+
 #include <protobuf-c/protobuf-c.h>
 
 #include "base/error.h"
@@ -30,6 +32,30 @@ int rpc_health_version(struct rpc_call *call, const ProtobufCMessage *req,
                        struct agent_error **err);
 int rpc_guest_get_details(struct rpc_call *call, const ProtobufCMessage *req,
                           struct agent_error **err);
+
+#define RPC_HANDLER(name) \
+        int name(struct rpc_call *call, const ProtobufCMessage *req, struct agent_error **err)
+RPC_HANDLER(rpc_create_container);
+RPC_HANDLER(rpc_start_container);
+RPC_HANDLER(rpc_remove_container);
+RPC_HANDLER(rpc_pause_container);
+RPC_HANDLER(rpc_resume_container);
+RPC_HANDLER(rpc_update_container);
+RPC_HANDLER(rpc_stats_container);
+RPC_HANDLER(rpc_exec_process);
+RPC_HANDLER(rpc_signal_process);
+RPC_HANDLER(rpc_wait_process);
+RPC_HANDLER(rpc_read_stdout);
+RPC_HANDLER(rpc_read_stderr);
+RPC_HANDLER(rpc_write_stdin);
+RPC_HANDLER(rpc_close_stdin);
+RPC_HANDLER(rpc_tty_win_resize);
+
+/* A policy gate, like the Rust agent's agent-policy feature: when set, a call it refuses is
+ * answered PERMISSION_DENIED "<service>/<method> is blocked by policy" without running. The
+ * fuzzers use it to keep side effects (containers) out of reach. */
+typedef bool (*rpc_policy_fn)(const char *service, const char *method);
+void rpc_dispatch_set_policy(rpc_policy_fn allow);
 
 /* The schema's method descriptor for (service, method), or NULL. */
 const ProtobufCMethodDescriptor *

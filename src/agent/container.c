@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Container lifecycle: create (bundle, namespaces, cgroup, init process), start, remove, pause,
+ * update, stats. */
+#include "agent/container.h"
+#include "agent/agent.h"
+#include "agent/reaper.h"
+#include "base/cleanup.h"
+#include "base/log.h"
+#include "base/util.h"
+#include "engine/cgroup.h"
+#include "engine/identity.h"
+#include "engine/seccomp.h"
+#include "rpc/call.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* process.c */
+struct process *process_new(struct container *c, const char *exec_id, bool init);
+void process_free(struct process *p);
+bool process_gone(const struct process *p);
+int process_spawn(struct process *p, struct spawn_config *cfg, const Grpc__Process *proc,
+                  struct rpc_call *call, struct agent_error **err);
+int process_start(struct process *p, struct rpc_call *call, struct agent_error **err);
+void container_process_gone(struct container *c);
+void container_setup_failed(struct container *c, const struct agent_error *err);
+
+bool container_id_valid(const char *id)
+{
+        size_t n = id ? strlen(id) : 0;
+
+        if (n < 2 || n > 256 || !isalnum((unsigned char) id[0]))
+                return false;
+        for (size_t i = 1; i < n; i++)
+                if (!isalnum((unsigned char) id[i]) && !strchr(".-_", id[i]))
+                        return false;
+        return true;
+}
+
+struct container *container_find(struct agent *a, const char *id)
+{
+        for (struct list_node *n = a->containers.next; n != &a->containers; n = n->next) {
+                struct container *c = list_entry(n, struct container, node);
+                if (streq(c->id, id))
+                        return c;
+        }
+        return NULL;
+}
+
+/* ---- teardown ---- */
+
+static void container_release_bundle(struct container *c)
+{
+        if (c->rootfs_mounted && umount2(c->rootfs, MNT_DETACH) < 0)
+                log_warn("container `%s`: unmount `%s`: %s", c->id, c->rootfs, strerror(errno));
+        c->rootfs_mounted = false;
+        if (c->rootfs)
+                (void) rmdir(c->rootfs);
+        if (c->bundle)
+                (void) rmdir(c->bundle);
+}
+
+static void container_free(struct container *c)
+{
+        _cleanup_error_ struct agent_error *err = NULL;
+
+        while (!list_empty(&c->processes))
+                process_free(list_first_entry(&c->processes, struct process, node));
+        if (c->cgroup && cgroup_destroy(c->cgroup, &err) < 0)
+                log_warn("container `%s`: %s", c->id, err->msg);
+        c->cgroup = NULL;
+        container_release_bundle(c);
+        loop_timer_free(c->remove_timer);
+        list_del(&c->node);
+        for (int i = 0; i < _SPAWN_NS_MAX; i++)
+                free(c->ns_paths[i]);
+        free(c->setup_error);
+        if (c->req)
+                protobuf_c_message_free_unpacked(&c->req->base, NULL);
+        free(c->bundle);
+        free(c->rootfs);
+        free(c->id);
+        free(c);
+}
+
+static bool container_all_gone(const struct container *c)
+{
+        for (const struct list_node *n = c->processes.next; n != &c->processes; n = n->next)
+                if (!process_gone(list_entry(n, const struct process, node)))
+                        return false;
+        return true;
+}
+
+/* Removal ends when every process was reaped: only then can the cgroup go. */
+static void container_finish_remove(struct container *c)
+{
+        struct list_node removers, failed;
+        _cleanup_error_ struct agent_error *setup_err = NULL;
+
+        list_init(&removers);
+        list_init(&failed);
+        while (!list_empty(&c->removers)) {
+                struct list_node *n = c->removers.next;
+                list_del(n);
+                list_add_tail(&removers, n);
+        }
+        while (!list_empty(&c->failed_create)) {
+                struct list_node *n = c->failed_create.next;
+                list_del(n);
+                list_add_tail(&failed, n);
+        }
+        if (c->setup_error)
+                agent_error_setf(&setup_err, c->setup_errno, "%s", c->setup_error);
+        log_full(LOG_LEVEL_INFO, "container", (const char *const[]){ "container-id", c->id, NULL },
+                 "container removed");
+        container_free(c);
+        /* Reply after the cleanup so "removed" means nothing is left. */
+        while (!list_empty(&removers))
+                rpc_call_reply(rpc_call_from_park_node(removers.next), NULL);
+        while (!list_empty(&failed))
+                rpc_call_reply_error(rpc_call_from_park_node(failed.next), setup_err);
+}
+
+void container_process_gone(struct container *c)
+{
+        if (c->removing && container_all_gone(c))
+                container_finish_remove(c);
+}
+
+static void container_kill_everything(struct container *c)
+{
+        for (struct list_node *n = c->processes.next; n != &c->processes; n = n->next) {
+                struct process *p = list_entry(n, struct process, node);
+                if (p->stage1 > 0)
+                        (void) kill(p->stage1, SIGKILL);
+                if (p->pid > 0 && p->state != PROCESS_EXITED)
+                        (void) kill(p->pid, SIGKILL);
+        }
+        if (c->cgroup)
+                (void) cgroup_kill_all(c->cgroup, SIGKILL);
+}
+
+static void remove_timeout_cb(struct loop_timer *t, void *userdata)
+{
+        struct container *c = userdata;
+        _cleanup_error_ struct agent_error *err = NULL;
+
+        (void) t;
+        /* The removal goes on; the callers are told it did not finish in time. */
+        agent_error_setf(&err, ETIME, "container `%s`: timed out waiting for its processes", c->id);
+        while (!list_empty(&c->removers))
+                rpc_call_reply_error(rpc_call_from_park_node(c->removers.next), err);
+}
+
+static void remover_cancel(struct rpc_call *call, void *data)
+{
+        (void) call;
+        (void) data;
+}
+
+int container_remove(struct container *c, struct rpc_call *call, uint32_t timeout_s,
+                     struct agent_error **err)
+{
+        int r;
+
+        c->removing = true;
+        container_kill_everything(c);
+        if (container_all_gone(c)) {
+                container_finish_remove(c);
+                rpc_call_reply(call, NULL);
+                return 0;
+        }
+        r = rpc_call_park(call, &c->removers, remover_cancel, c, err);
+        if (r < 0)
+                return r;
+        if (timeout_s > 0 && !c->remove_timer)
+                c->remove_timer = loop_add_timer(
+                        c->agent->loop, now_ns() + timeout_s * 1000000000ull, remove_timeout_cb, c);
+        return 0;
+}
+
+/* The init process failed during CreateContainer: undo everything, then answer the Create
+ * call with the child's error so that, when the caller hears of it, nothing is left. */
+void container_setup_failed(struct container *c, const struct agent_error *err)
+{
+        struct process *p = c->init;
+
+        if (p && !list_empty(&p->pending)) {
+                struct rpc_call *call = rpc_call_from_park_node(p->pending.next);
+                list_del(&call->park_node);
+                list_add_tail(&c->failed_create, &call->park_node);
+        }
+        if (!c->setup_error) {
+                c->setup_error = xstrdup(err->msg);
+                c->setup_errno = err->errno_;
+        }
+        c->removing = true;
+        container_kill_everything(c);
+        container_process_gone(c);
+}
+
+/* ---- create ---- */
+
+static int validate_request(const Grpc__CreateContainerRequest *req, struct agent_error **err)
+{
+        const Grpc__Spec *s = req->oci;
+
+        if (!container_id_valid(req->container_id))
+                return agent_error_setf(err, EINVAL, "invalid container id `%s`",
+                                        req->container_id);
+        if (!s)
+                return agent_error_setf(err, EINVAL, "container `%s`: field `OCI` is missing",
+                                        req->container_id);
+        if (!s->root || !s->root->path || s->root->path[0] != '/')
+                return agent_error_setf(err, EINVAL,
+                                        "container `%s`: field `OCI.Root.Path` must be absolute",
+                                        req->container_id);
+        if (!s->process || s->process->n_args == 0)
+                return agent_error_setf(err, EINVAL,
+                                        "container `%s`: field `OCI.Process.Args` is empty",
+                                        req->container_id);
+        if (s->process->cwd && *s->process->cwd && s->process->cwd[0] != '/')
+                return agent_error_setf(err, EINVAL,
+                                        "container `%s`: field `OCI.Process.Cwd` `%s` must be "
+                                        "absolute",
+                                        req->container_id, s->process->cwd);
+        for (size_t i = 0; i < s->n_mounts; i++)
+                if (!s->mounts[i]->destination || s->mounts[i]->destination[0] != '/')
+                        return agent_error_setf(
+                                err, EINVAL,
+                                "container `%s`: field `OCI.Mounts[%zu].destination` must be "
+                                "absolute",
+                                req->container_id, i);
+        return 0;
+}
+
+static int setup_bundle(struct container *c, struct agent_error **err)
+{
+        const char *run_dir = c->agent->run_dir;
+
+        if (mkdir(run_dir, 0711) < 0 && errno != EEXIST)
+                return agent_error_set(err, errno, "create run directory `%s`", run_dir);
+        c->bundle = xasprintf("%s/%s", run_dir, c->id);
+        c->rootfs = xasprintf("%s/rootfs", c->bundle);
+        if (mkdir(c->bundle, 0700) < 0)
+                return agent_error_set(err, errno, "create bundle `%s`", c->bundle);
+        if (mkdir(c->rootfs, 0755) < 0)
+                return agent_error_set(err, errno, "create `%s`", c->rootfs);
+        if (mount(c->req->oci->root->path, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return agent_error_set(err, errno, "bind `%s` to `%s`", c->req->oci->root->path,
+                                       c->rootfs);
+        c->rootfs_mounted = true;
+        return 0;
+}
+
+/* The namespaces the process gets: the spec's, with Kata's fix-ups (a new mount namespace
+ * always; the pid namespace follows sandbox_pidns: the first container's, or a new one). */
+static int setup_namespaces(struct container *c, struct agent_error **err)
+{
+        const Grpc__Linux *l = c->req->oci->linux;
+
+        for (size_t i = 0; l && i < l->n_namespaces; i++) {
+                const Grpc__LinuxNamespace *ns = l->namespaces[i];
+                int kind = spawn_ns_from_name(ns->type);
+                if (kind < 0) {
+                        if (streq(ns->type, "time"))
+                                continue;
+                        return agent_error_setf(err, EINVAL,
+                                                "field `OCI.Linux.Namespaces[%zu].Type`: unknown "
+                                                "namespace `%s`",
+                                                i, ns->type);
+                }
+                c->ns[kind].enabled = true;
+                if (ns->path && *ns->path)
+                        c->ns_paths[kind] = xstrdup(ns->path);
+        }
+        c->ns[SPAWN_NS_MNT].enabled = true;
+        free(c->ns_paths[SPAWN_NS_MNT]);
+        c->ns_paths[SPAWN_NS_MNT] = NULL;
+        c->ns[SPAWN_NS_PID].enabled = true;
+        if (c->req->sandbox_pidns && c->agent->sandbox_pid > 0) {
+                free(c->ns_paths[SPAWN_NS_PID]);
+                c->ns_paths[SPAWN_NS_PID] = xasprintf("/proc/%d/ns/pid", c->agent->sandbox_pid);
+        }
+        for (int i = 0; i < _SPAWN_NS_MAX; i++)
+                c->ns[i].path = c->ns_paths[i];
+        return 0;
+}
+
+static int setup_cgroup(struct container *c, struct agent_error **err)
+{
+        const Grpc__Linux *l = c->req->oci->linux;
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        path = l && l->cgroupspath && *l->cgroupspath ? xstrdup(l->cgroupspath)
+                                                      : xasprintf("/cata/%s", c->id);
+        r = cgroup_new(c->agent->cgroup_root, path, &c->cgroup, err);
+        if (r >= 0 && l && l->resources)
+                r = cgroup_apply(c->cgroup, l->resources, err);
+        return r;
+}
+
+static int spawn_init(struct container *c, struct rpc_call *call, struct agent_error **err)
+{
+        const Grpc__Spec *spec = c->req->oci;
+        struct spawn_config cfg = { .init = true, .spec = spec, .rootfs = c->rootfs };
+        struct identity *id = NULL;
+        struct seccomp_filter *sc = NULL;
+        int r;
+
+        r = identity_new(spec->process, &id, err);
+        if (r >= 0 && spec->linux && spec->linux->seccomp)
+                r = seccomp_filter_new(spec->linux->seccomp, &sc, err);
+        if (r >= 0) {
+                memcpy(cfg.ns, c->ns, sizeof(cfg.ns));
+                cfg.cgroup = c->cgroup;
+                cfg.identity = id;
+                cfg.seccomp = sc;
+                c->init = process_new(c, c->id, true);
+                r = process_spawn(c->init, &cfg, spec->process, call, err);
+        }
+        identity_free(id);
+        seccomp_filter_free(sc);
+        return r;
+}
+
+int container_create(struct agent *a, struct rpc_call *call, struct agent_error **err)
+{
+        Grpc__CreateContainerRequest *req = (Grpc__CreateContainerRequest *) call->req;
+        struct container *c;
+        int r;
+
+        r = validate_request(req, err);
+        if (r < 0)
+                return r;
+        if (container_find(a, req->container_id))
+                return agent_error_setf(err, EEXIST, "container `%s` already exists",
+                                        req->container_id);
+        c = xzalloc(sizeof(*c));
+        c->agent = a;
+        c->id = xstrdup(req->container_id);
+        c->req = req;
+        call->req = NULL; /* the container owns the request (and its spec) from now on */
+        c->state = CONTAINER_CREATING;
+        list_init(&c->processes);
+        list_init(&c->removers);
+        list_init(&c->failed_create);
+        list_add_tail(&a->containers, &c->node);
+
+        r = setup_bundle(c, err);
+        if (r >= 0)
+                r = setup_namespaces(c, err);
+        if (r >= 0)
+                r = setup_cgroup(c, err);
+        if (r >= 0)
+                r = spawn_init(c, call, err);
+        if (r < 0) {
+                agent_error_wrap(err, "container `%s`", c->id);
+                if (c->init && !list_empty(&c->init->pending)) {
+                        /* Parked already: finish through the failure path. */
+                        container_setup_failed(c, *err);
+                        return 0;
+                }
+                c->removing = true;
+                container_kill_everything(c);
+                if (container_all_gone(c))
+                        container_free(c);
+                return r;
+        }
+        if (a->sandbox_pid == 0 && c->ns[SPAWN_NS_PID].enabled && !c->ns[SPAWN_NS_PID].path)
+                c->sandbox_pidns_candidate = true;
+        return 0;
+}
+
+int container_start(struct container *c, struct rpc_call *call, struct agent_error **err)
+{
+        int r;
+
+        if (!c->init || c->removing)
+                return agent_error_setf(err, ENOENT, "container `%s` has no init process", c->id);
+        r = process_start(c->init, call, err);
+        if (r >= 0 && c->sandbox_pidns_candidate && c->agent->sandbox_pid == 0)
+                c->agent->sandbox_pid = c->init->pid;
+        return r;
+}
+
+int container_pause(struct container *c, bool pause, struct agent_error **err)
+{
+        int r;
+
+        if (!c->cgroup)
+                return agent_error_setf(err, ENOENT, "container `%s` has no cgroup", c->id);
+        r = cgroup_freeze(c->cgroup, pause, err);
+        if (r < 0)
+                return agent_error_wrap(err, "container `%s`", c->id);
+        if (c->state == CONTAINER_RUNNING || c->state == CONTAINER_PAUSED)
+                c->state = pause ? CONTAINER_PAUSED : CONTAINER_RUNNING;
+        return 0;
+}
+
+int container_update(struct container *c, const Grpc__LinuxResources *res, struct agent_error **err)
+{
+        int r;
+
+        if (!res)
+                return 0;
+        r = cgroup_apply(c->cgroup, res, err);
+        if (r < 0)
+                return agent_error_wrap(err, "container `%s`: update resources", c->id);
+        return 0;
+}
+
+int container_stats(struct container *c, Grpc__StatsContainerResponse *ret,
+                    struct agent_error **err)
+{
+        int r = cgroup_stats(c->cgroup, &ret->cgroup_stats, err);
+
+        if (r < 0)
+                return agent_error_wrap(err, "container `%s`: stats", c->id);
+        return 0;
+}
+
+void container_free_all(struct agent *a)
+{
+        while (!list_empty(&a->containers)) {
+                struct container *c = list_first_entry(&a->containers, struct container, node);
+                container_kill_everything(c);
+                container_free(c);
+        }
+}

@@ -1,0 +1,482 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "agent/stdio.h"
+#include "agent/agent.h"
+#include "base/cleanup.h"
+#include "base/log.h"
+#include "base/util.h"
+#include "rpc/call.h"
+
+#include "agent.pb-c.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define STDIO_READ_CHUNK (64u << 10)
+
+static void out_init(struct stdio *s, struct stdio_out *o, const char *name)
+{
+        memset(o, 0, sizeof(*o));
+        o->owner = s;
+        o->name = name;
+        o->fd = -EBADF;
+        list_init(&o->readers);
+}
+
+static int make_pipe(int fds[2], struct agent_error **err)
+{
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return agent_error_set(err, errno, "create stdio pipe");
+        return 0;
+}
+
+/* Sets a pipe's capacity, falling back to the largest size the kernel accepts: without
+ * CAP_SYS_RESOURCE sizes above /proc/sys/fs/pipe-max-size fail with EPERM. */
+static void pipe_resize(int fd, uint32_t want, const char *name)
+{
+        uint64_t max = 0;
+        int got;
+
+        if (want == 0)
+                return;
+        if (fcntl(fd, F_SETPIPE_SZ, (int) want) >= 0)
+                return;
+        if (read_u64_file("/proc/sys/fs/pipe-max-size", 10, &max) == 0 && max < want &&
+            fcntl(fd, F_SETPIPE_SZ, (int) max) >= 0) {
+                got = fcntl(fd, F_GETPIPE_SZ);
+                log_warn("%s pipe size %u refused, using %d", name, want, got);
+                return;
+        }
+        log_warn("%s pipe size %u refused: %s", name, want, strerror(errno));
+}
+
+static int init_pipes(struct stdio *s, uint32_t pipe_size, struct agent_error **err)
+{
+        int in[2], out[2], er[2];
+        int r;
+
+        if ((r = make_pipe(in, err)) < 0)
+                return r;
+        if ((r = make_pipe(out, err)) < 0)
+                goto fail_in;
+        if ((r = make_pipe(er, err)) < 0)
+                goto fail_out;
+        pipe_resize(out[1], pipe_size, "stdout");
+        pipe_resize(er[1], pipe_size, "stderr");
+        s->child[0] = in[0];
+        s->in.fd = in[1];
+        s->child[1] = out[1];
+        s->out.fd = out[0];
+        s->child[2] = er[1];
+        s->err.fd = er[0];
+        return 0;
+fail_out:
+        close(out[0]);
+        close(out[1]);
+fail_in:
+        close(in[0]);
+        close(in[1]);
+        return r;
+}
+
+static int init_pty(struct stdio *s, uint32_t rows, uint32_t cols, struct agent_error **err)
+{
+        _cleanup_close_ int master = -EBADF, slave = -EBADF;
+        struct winsize ws = { .ws_row = (unsigned short) rows, .ws_col = (unsigned short) cols };
+
+        master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0)
+                return agent_error_set(err, errno, "allocate a pty");
+        slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (slave < 0)
+                return agent_error_set(err, errno, "open pty slave");
+        if ((rows || cols) && ioctl(master, TIOCSWINSZ, &ws) < 0)
+                return agent_error_set(err, errno, "set console size");
+        s->in.fd = fcntl(master, F_DUPFD_CLOEXEC, 3);
+        if (s->in.fd < 0)
+                return agent_error_set(err, errno, "dup pty master");
+        s->out.fd = TAKE_FD(master);
+        for (int i = 0; i < 3; i++)
+                s->child[i] = i == 0 ? slave : -EBADF;
+        /* One slave fd serves 0, 1 and 2: the spawn code dups it three times. */
+        s->child[1] = s->child[2] = -EBADF;
+        s->child[0] = TAKE_FD(slave);
+        return 0;
+}
+
+int stdio_init(struct agent *a, struct stdio *s, bool terminal, uint32_t pipe_size, uint32_t rows,
+               uint32_t cols, struct agent_error **err)
+{
+        memset(s, 0, sizeof(*s));
+        s->agent = a;
+        s->terminal = terminal;
+        s->in.owner = s;
+        s->in.fd = -EBADF;
+        list_init(&s->in.writers);
+        out_init(s, &s->out, "stdout");
+        out_init(s, &s->err, "stderr");
+        for (int i = 0; i < 3; i++)
+                s->child[i] = -EBADF;
+        return terminal ? init_pty(s, rows, cols, err) : init_pipes(s, pipe_size, err);
+}
+
+/* ---- output ---- */
+
+static void reply_data(struct rpc_call *call, const uint8_t *data, size_t len)
+{
+        Grpc__ReadStreamResponse resp = GRPC__READ_STREAM_RESPONSE__INIT;
+
+        resp.data.data = (uint8_t *) data;
+        resp.data.len = len;
+        rpc_call_reply(call, &resp.base);
+}
+
+static uint32_t reader_len(const struct rpc_call *call)
+{
+        const Grpc__ReadStreamRequest *req = (const Grpc__ReadStreamRequest *) call->req;
+        uint32_t len = req ? req->len : STDIO_READ_MAX;
+        return len > STDIO_READ_MAX ? STDIO_READ_MAX : len;
+}
+
+static void out_update_events(struct stdio_out *o)
+{
+        if (!o->io)
+                return;
+        (void) loop_io_set_events(o->io, o->paused ? 0 : EPOLLIN);
+}
+
+/* Serves parked readers in arrival order while there is data, or EOF. */
+static void out_serve(struct stdio_out *o)
+{
+        while (!list_empty(&o->readers) && (o->len > 0 || o->eof)) {
+                struct rpc_call *call = rpc_call_from_park_node(o->readers.next);
+                size_t n = reader_len(call);
+
+                if (n > o->len)
+                        n = o->len;
+                reply_data(call, o->buf + o->off, n);
+                o->off += n;
+                o->len -= n;
+        }
+        if (o->len == 0 && o->buf) {
+                /* Idle streams hold no buffer. */
+                free(o->buf);
+                o->buf = NULL;
+                o->cap = o->off = 0;
+        }
+        if (o->paused && o->len < STDIO_BUFFER_MAX) {
+                o->paused = false;
+                out_update_events(o);
+        }
+}
+
+static void out_close_fd(struct stdio_out *o)
+{
+        loop_io_free(o->io);
+        o->io = NULL;
+        close_and_reset(&o->fd);
+        loop_timer_free(o->drain_timer);
+        o->drain_timer = NULL;
+}
+
+static void out_set_eof(struct stdio_out *o)
+{
+        o->eof = true;
+        out_close_fd(o);
+        out_serve(o);
+}
+
+/* Makes room for up to `want` more bytes; returns how many fit. */
+static size_t out_reserve(struct stdio_out *o, size_t want)
+{
+        size_t room = STDIO_BUFFER_MAX - o->len;
+
+        if (want > room)
+                want = room;
+        if (o->off > 0 && o->off + o->len + want > o->cap) {
+                memmove(o->buf, o->buf + o->off, o->len);
+                o->off = 0;
+        }
+        if (o->len + want > o->cap) {
+                size_t cap = o->cap ? o->cap : STDIO_READ_CHUNK;
+                while (cap < o->len + want)
+                        cap *= 2;
+                if (cap > STDIO_BUFFER_MAX)
+                        cap = STDIO_BUFFER_MAX;
+                o->buf = xrealloc(o->buf, cap);
+                o->cap = cap;
+        }
+        return want;
+}
+
+static void out_read(struct stdio_out *o)
+{
+        for (int i = 0; i < 16; i++) {
+                size_t want = out_reserve(o, STDIO_READ_CHUNK);
+                ssize_t n;
+
+                if (want == 0) {
+                        o->paused = true;
+                        out_update_events(o);
+                        break;
+                }
+                n = read(o->fd, o->buf + o->off + o->len, want);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && errno == EAGAIN)
+                        break;
+                if (n <= 0) {
+                        /* EOF, or EIO from a pty master whose slave is gone: the end either
+                         * way. */
+                        out_set_eof(o);
+                        return;
+                }
+                o->len += (size_t) n;
+        }
+        out_serve(o);
+}
+
+static void out_io_cb(struct loop_io *io, uint32_t events, void *userdata)
+{
+        struct stdio_out *o = userdata;
+
+        (void) io;
+        if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+                out_read(o);
+}
+
+static int out_start(struct stdio_out *o, struct agent_error **err)
+{
+        int r;
+
+        if (o->fd < 0)
+                return 0;
+        r = fd_nonblock(o->fd, true);
+        if (r >= 0)
+                r = loop_add_io(o->owner->agent->loop, o->fd, EPOLLIN, out_io_cb, o, &o->io);
+        if (r < 0)
+                return agent_error_set(err, -r, "watch %s", o->name);
+        return 0;
+}
+
+int stdio_start(struct stdio *s, struct agent_error **err)
+{
+        int r;
+
+        for (int i = 0; i < 3; i++)
+                close_and_reset(&s->child[i]);
+        if (s->in.fd >= 0)
+                (void) fd_nonblock(s->in.fd, true);
+        r = out_start(&s->out, err);
+        if (r >= 0)
+                r = out_start(&s->err, err);
+        return r;
+}
+
+static void reader_cancel(struct rpc_call *call, void *data)
+{
+        (void) call;
+        (void) data;
+}
+
+int stdio_read(struct stdio *s, bool stderr_stream, struct rpc_call *call, uint32_t len,
+               struct agent_error **err)
+{
+        /* A terminal has one stream: both reads drain the pty master. */
+        struct stdio_out *o = stderr_stream && !s->terminal ? &s->err : &s->out;
+        int r;
+
+        if (len == 0)
+                return agent_error_setf(err, EINVAL, "read length must be greater than 0");
+        if (list_empty(&o->readers) && (o->len > 0 || o->eof)) {
+                size_t n = len > STDIO_READ_MAX ? STDIO_READ_MAX : len;
+                if (n > o->len)
+                        n = o->len;
+                reply_data(call, o->buf + o->off, n);
+                o->off += n;
+                o->len -= n;
+                out_serve(o);
+                return 0;
+        }
+        r = rpc_call_park(call, &o->readers, reader_cancel, o, err);
+        return r;
+}
+
+static void out_drain_cb(struct loop_timer *t, void *userdata)
+{
+        struct stdio_out *o = userdata;
+
+        (void) t;
+        /* The process is gone but something still holds the pipe: stop waiting for it. */
+        if (!o->eof)
+                out_set_eof(o);
+}
+
+void stdio_process_exited(struct stdio *s)
+{
+        struct stdio_out *streams[] = { &s->out, &s->err };
+
+        for (size_t i = 0; i < 2; i++) {
+                struct stdio_out *o = streams[i];
+                if (o->eof || o->fd < 0 || o->drain_timer)
+                        continue;
+                o->drain_timer = loop_add_timer(
+                        s->agent->loop, now_ns() + STDIO_DRAIN_MS * 1000000ull, out_drain_cb, o);
+        }
+}
+
+/* ---- input ---- */
+
+static void reply_written(struct rpc_call *call, size_t len)
+{
+        Grpc__WriteStreamResponse resp = GRPC__WRITE_STREAM_RESPONSE__INIT;
+
+        resp.len = (uint32_t) len;
+        rpc_call_reply(call, &resp.base);
+}
+
+static void in_close(struct stdio_in *in)
+{
+        loop_io_free(in->io);
+        in->io = NULL;
+        close_and_reset(&in->fd);
+}
+
+static void in_fail_writers(struct stdio_in *in, int errno_, const char *why)
+{
+        while (!list_empty(&in->writers)) {
+                struct rpc_call *call = rpc_call_from_park_node(in->writers.next);
+                _cleanup_error_ struct agent_error *e = NULL;
+                agent_error_setf(&e, errno_, "write stdin: %s", why);
+                rpc_call_reply_error(call, e);
+        }
+}
+
+/* Writes as much as possible for the first writers; returns -errno on a dead pipe. */
+static int in_flush(struct stdio_in *in)
+{
+        while (!list_empty(&in->writers)) {
+                struct rpc_call *call = rpc_call_from_park_node(in->writers.next);
+                const Grpc__WriteStreamRequest *req = (const Grpc__WriteStreamRequest *) call->req;
+                ssize_t n = write(in->fd, req->data.data + call->progress,
+                                  req->data.len - call->progress);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && errno == EAGAIN)
+                        return 0;
+                if (n < 0)
+                        return -errno;
+                call->progress += (size_t) n;
+                if (call->progress == req->data.len)
+                        reply_written(call, req->data.len);
+        }
+        if (in->close_pending)
+                in_close(in);
+        return 0;
+}
+
+static void in_update(struct stdio_in *in);
+
+static void in_io_cb(struct loop_io *io, uint32_t events, void *userdata)
+{
+        (void) io;
+        (void) events;
+        in_update(userdata);
+}
+
+static void in_update(struct stdio_in *in)
+{
+        int r = in_flush(in);
+
+        if (r < 0) {
+                in_fail_writers(in, -r, strerror(-r));
+                in_close(in);
+                return;
+        }
+        if (in->fd < 0)
+                return;
+        if (!in->io && !list_empty(&in->writers)) {
+                if (loop_add_io(in->owner->agent->loop, in->fd, EPOLLOUT, in_io_cb, in, &in->io) <
+                    0)
+                        in_fail_writers(in, EIO, "cannot watch stdin");
+        } else if (in->io && list_empty(&in->writers)) {
+                loop_io_free(in->io);
+                in->io = NULL;
+        }
+}
+
+int stdio_write(struct stdio *s, struct rpc_call *call, const uint8_t *data, size_t len,
+                struct agent_error **err)
+{
+        struct stdio_in *in = &s->in;
+        int r;
+
+        (void) data;
+        if (len == 0) {
+                /* runtime-rs closes stdin with an empty write. */
+                r = stdio_close_stdin(s, err);
+                if (r < 0)
+                        return r;
+                reply_written(call, 0);
+                return 0;
+        }
+        if (in->fd < 0 || in->close_pending)
+                return agent_error_setf(err, EPIPE, "stdin is closed");
+        call->progress = 0;
+        r = rpc_call_park(call, &in->writers, reader_cancel, in, err);
+        if (r < 0)
+                return r;
+        in_update(in);
+        return 0;
+}
+
+int stdio_close_stdin(struct stdio *s, struct agent_error **err)
+{
+        (void) err;
+        if (s->in.fd < 0)
+                return 0;
+        /* Queued writes go out first: the host sends CloseStdin after its last write. */
+        s->in.close_pending = true;
+        if (list_empty(&s->in.writers))
+                in_close(&s->in);
+        return 0;
+}
+
+int stdio_resize(struct stdio *s, uint32_t rows, uint32_t cols, struct agent_error **err)
+{
+        struct winsize ws = { .ws_row = (unsigned short) rows, .ws_col = (unsigned short) cols };
+
+        if (!s->terminal)
+                return agent_error_setf(err, EAGAIN, "no tty");
+        if (s->out.fd < 0 && s->in.fd < 0)
+                return agent_error_setf(err, EPIPE, "the terminal is closed");
+        if (ioctl(s->out.fd >= 0 ? s->out.fd : s->in.fd, TIOCSWINSZ, &ws) < 0)
+                return agent_error_set(err, errno, "ioctl TIOCSWINSZ");
+        return 0;
+}
+
+void stdio_finish(struct stdio *s)
+{
+        if (!s->out.eof)
+                out_set_eof(&s->out);
+        if (!s->err.eof)
+                out_set_eof(&s->err);
+}
+
+void stdio_done(struct stdio *s)
+{
+        stdio_finish(s);
+        in_fail_writers(&s->in, EPIPE, "the process is gone");
+        in_close(&s->in);
+        for (int i = 0; i < 3; i++)
+                close_and_reset(&s->child[i]);
+        free(s->out.buf);
+        free(s->err.buf);
+        s->out.buf = s->err.buf = NULL;
+        s->out.len = s->err.len = 0;
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * A process's stdio, relayed to ReadStdout / ReadStderr / WriteStdin / CloseStdin /
+ * TtyWinResize.
+ *
+ * Output is drained continuously: as soon as the process writes, the agent reads the pipe (or
+ * pty master) into a per-stream buffer, whether or not a ReadStdout is outstanding, so a burst
+ * never meets a full pipe while the host is slow to ask. The buffer is bounded
+ * (STDIO_BUFFER_MAX): when it is full the agent stops reading that pipe and back-pressure reaches
+ * the writer exactly as a full pipe would. Nothing is dropped or reordered. The buffer is freed
+ * whenever it empties, so an idle stream costs no buffer memory.
+ *
+ * Kata's semantics: a read returns at most `len` bytes and parks while nothing is buffered; EOF
+ * is OK with empty data. When the process exits, readers wait at most STDIO_DRAIN_MS for the rest
+ * (a daemonised grandchild may hold the pipe open for ever); after that window the stream is at
+ * EOF for good (sticky, unlike the Rust agent's notify that only wakes readers already waiting).
+ * A terminal process has one pty: stdout and stderr both read its master, stdin writes to it.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "base/list.h"
+#include "event/loop.h"
+
+#define STDIO_BUFFER_MAX (1u << 20)
+#define STDIO_DRAIN_MS   500
+/* Largest read reply: the frame limit minus room for the envelope. */
+#define STDIO_READ_MAX ((4u << 20) - 4096)
+
+struct agent;
+struct rpc_call;
+
+struct stdio_out {
+        struct stdio *owner;
+        const char *name;
+        int fd;
+        struct loop_io *io;
+        uint8_t *buf;
+        size_t cap, off, len; /* data is buf[off .. off+len) */
+        bool paused;          /* buffer full: not reading */
+        bool eof;             /* no more data will arrive; what is buffered is still served */
+        struct list_node readers;
+        struct loop_timer *drain_timer;
+};
+
+struct stdio_in {
+        struct stdio *owner;
+        int fd;
+        struct loop_io *io;
+        struct list_node writers;
+        bool close_pending;
+};
+
+struct stdio {
+        struct agent *agent;
+        bool terminal;
+        struct stdio_in in;
+        struct stdio_out out;
+        struct stdio_out err; /* unused (fd -1) for a terminal */
+        int child[3];         /* the process's ends until it is spawned */
+};
+
+/* Creates pipes (or a pty sized rows x cols when terminal). pipe_size > 0 asks F_SETPIPE_SZ on
+ * stdout/stderr (clamped with a warning when the kernel refuses). */
+int stdio_init(struct agent *a, struct stdio *s, bool terminal, uint32_t pipe_size, uint32_t rows,
+               uint32_t cols, struct agent_error **err);
+/* The child has its copies: close ours of the child's ends and start draining. */
+int stdio_start(struct stdio *s, struct agent_error **err);
+
+/* Replies now or parks call (a ReadStdout/ReadStderr). */
+int stdio_read(struct stdio *s, bool stderr_stream, struct rpc_call *call, uint32_t len,
+               struct agent_error **err);
+/* Writes all of data, parking while the pipe is full. Empty data closes stdin. */
+int stdio_write(struct stdio *s, struct rpc_call *call, const uint8_t *data, size_t len,
+                struct agent_error **err);
+int stdio_close_stdin(struct stdio *s, struct agent_error **err);
+int stdio_resize(struct stdio *s, uint32_t rows, uint32_t cols, struct agent_error **err);
+
+/* The process was reaped: start the drain window. */
+void stdio_process_exited(struct stdio *s);
+/* WaitProcess: no more output will be read; buffered data is still served, then EOF. */
+void stdio_finish(struct stdio *s);
+/* The process is forgotten: parked readers get what is left then EOF, writers an error; every
+ * fd and buffer is released. Safe to call twice. */
+void stdio_done(struct stdio *s);

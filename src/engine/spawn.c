@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "engine/spawn.h"
+#include "base/cleanup.h"
+#include "base/util.h"
+#include "engine/cgroup.h"
+#include "engine/identity.h"
+#include "engine/rootfs.h"
+#include "engine/seccomp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static const struct {
+        const char *name;
+        int flag;
+        const char *proc_name;
+} ns_table[_SPAWN_NS_MAX] = {
+        [SPAWN_NS_USER] = { "user", CLONE_NEWUSER, "user" },
+        [SPAWN_NS_IPC] = { "ipc", CLONE_NEWIPC, "ipc" },
+        [SPAWN_NS_UTS] = { "uts", CLONE_NEWUTS, "uts" },
+        [SPAWN_NS_NET] = { "network", CLONE_NEWNET, "net" },
+        [SPAWN_NS_CGROUP] = { "cgroup", CLONE_NEWCGROUP, "cgroup" },
+        [SPAWN_NS_MNT] = { "mount", CLONE_NEWNS, "mnt" },
+        [SPAWN_NS_PID] = { "pid", CLONE_NEWPID, "pid" },
+};
+
+int spawn_ns_from_name(const char *name)
+{
+        for (int i = 0; i < _SPAWN_NS_MAX; i++)
+                if (streq(name, ns_table[i].name))
+                        return i;
+        return -EINVAL;
+}
+
+const char *spawn_ns_name(enum spawn_ns ns)
+{
+        return ns < _SPAWN_NS_MAX ? ns_table[ns].name : "unknown";
+}
+
+int spawn_send(int sync_fd, enum spawn_msg_type type, int32_t value)
+{
+        struct spawn_msg m = { .type = type, .value = value };
+
+        for (;;) {
+                if (send(sync_fd, &m, sizeof(m), MSG_NOSIGNAL) == (ssize_t) sizeof(m))
+                        return 0;
+                if (errno != EINTR)
+                        return -errno;
+        }
+}
+
+int spawn_recv(int sync_fd, struct spawn_msg *ret)
+{
+        for (;;) {
+                ssize_t n = recv(sync_fd, ret, sizeof(*ret), MSG_DONTWAIT);
+                if (n == (ssize_t) sizeof(*ret)) {
+                        ret->text[sizeof(ret->text) - 1] = '\0';
+                        return 1;
+                }
+                if (n == 0)
+                        return 0;
+                if (n > 0)
+                        return -EBADMSG;
+                if (errno == EINTR)
+                        continue;
+                if (errno == ECONNRESET)
+                        return 0;
+                return -errno;
+        }
+}
+
+/* ---- child side: everything below runs in stage 1 or stage 2, never in the agent ---- */
+
+static void __attribute__((noreturn, format(printf, 3, 4)))
+child_fail(int sync_fd, int errno_, const char *fmt, ...)
+{
+        struct spawn_msg m = { .type = SPAWN_MSG_ERROR, .value = errno_ > 0 ? errno_ : EIO };
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(m.text, sizeof(m.text), fmt, ap);
+        va_end(ap);
+        (void) send(sync_fd, &m, sizeof(m), MSG_NOSIGNAL);
+        _exit(1);
+}
+
+static void child_expect(int sync_fd, enum spawn_msg_type type)
+{
+        struct spawn_msg m;
+
+        for (;;) {
+                ssize_t n = recv(sync_fd, &m, sizeof(m), 0);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n != (ssize_t) sizeof(m))
+                        _exit(1); /* the agent went away or gave up on us */
+                if (m.type == (uint32_t) type)
+                        return;
+        }
+}
+
+/* The agent blocks its signals for signalfd and ignores SIGPIPE: undo both. */
+static void child_reset_signals(void)
+{
+        sigset_t none;
+
+        sigemptyset(&none);
+        (void) sigprocmask(SIG_SETMASK, &none, NULL);
+        for (int s = 1; s < NSIG; s++)
+                (void) signal(s, SIG_DFL);
+}
+
+static void stage1_join_and_unshare(const struct spawn_config *cfg, int sync_fd)
+{
+        int fds[_SPAWN_NS_MAX];
+        int unshare_flags = 0;
+
+        /* Open every path first: /proc/<pid>/ns/... resolve in the current mount namespace. */
+        for (int i = 0; i < _SPAWN_NS_MAX; i++) {
+                fds[i] = -1;
+                if (!cfg->ns[i].enabled || !cfg->ns[i].path)
+                        continue;
+                fds[i] = open(cfg->ns[i].path, O_RDONLY | O_CLOEXEC);
+                if (fds[i] < 0)
+                        child_fail(sync_fd, errno, "open %s namespace `%s`", ns_table[i].name,
+                                   cfg->ns[i].path);
+        }
+        for (int i = 0; i < _SPAWN_NS_MAX; i++) {
+                if (!cfg->ns[i].enabled)
+                        continue;
+                if (fds[i] >= 0) {
+                        if (setns(fds[i], ns_table[i].flag) < 0)
+                                child_fail(sync_fd, errno, "join %s namespace `%s`",
+                                           ns_table[i].name, cfg->ns[i].path);
+                        close(fds[i]);
+                } else if (i == SPAWN_NS_USER) {
+                        /* A new user namespace must exist before the others so it owns them;
+                         * its maps are written by the agent (from outside). */
+                        if (unshare(CLONE_NEWUSER) < 0)
+                                child_fail(sync_fd, errno, "create user namespace");
+                        if (spawn_send(sync_fd, SPAWN_MSG_USERNS, getpid()) < 0)
+                                _exit(1);
+                        child_expect(sync_fd, SPAWN_MSG_USERNS_DONE);
+                        if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+                                child_fail(sync_fd, errno, "become root in the user namespace");
+                } else {
+                        unshare_flags |= ns_table[i].flag;
+                }
+        }
+        if (unshare_flags && unshare(unshare_flags) < 0)
+                child_fail(sync_fd, errno, "create namespaces (flags 0x%x)", unshare_flags);
+}
+
+static void write_sysctl(int sync_fd, const char *key, const char *value)
+{
+        char path[512];
+        int fd;
+        size_t len = strlen(value);
+
+        snprintf(path, sizeof(path), "/proc/sys/%s", key);
+        for (char *p = path + strlen("/proc/sys/"); *p; p++)
+                if (*p == '.')
+                        *p = '/';
+        if (strstr(key, "..") || strchr(key, '/'))
+                child_fail(sync_fd, EINVAL, "sysctl `%s`: invalid name", key);
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, value, len) != (ssize_t) len)
+                child_fail(sync_fd, errno, "sysctl `%s` = `%s`", key, value);
+        close(fd);
+}
+
+static void stage2_setup_root(const struct spawn_config *cfg, int sync_fd)
+{
+        const Grpc__Spec *spec = cfg->spec;
+        char what[512] = "";
+        int r;
+
+        if (spec->linux)
+                for (size_t i = 0; i < spec->linux->n_sysctl; i++)
+                        write_sysctl(sync_fd, spec->linux->sysctl[i]->key,
+                                     spec->linux->sysctl[i]->value);
+        if (spec->hostname && *spec->hostname && cfg->ns[SPAWN_NS_UTS].enabled &&
+            sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+                child_fail(sync_fd, errno, "set hostname `%s`", spec->hostname);
+        r = rootfs_setup(spec, cfg->rootfs, what, sizeof(what));
+        if (r < 0)
+                child_fail(sync_fd, -r, "%s", what[0] ? what : "set up the root filesystem");
+}
+
+/* Moves the given fds onto 0, 1, 2 without clobbering one with another. */
+static void stage2_stdio(const struct spawn_config *cfg, int sync_fd)
+{
+        int high[3];
+
+        for (int i = 0; i < 3; i++) {
+                int fd = cfg->stdio[i];
+                if (fd < 0)
+                        fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+                high[i] = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 10);
+                if (high[i] < 0)
+                        child_fail(sync_fd, errno, "set up stdio");
+        }
+        for (int i = 0; i < 3; i++)
+                if (dup2(high[i], i) < 0)
+                        child_fail(sync_fd, errno, "set up stdio");
+        if (setsid() < 0 && errno != EPERM)
+                child_fail(sync_fd, errno, "setsid");
+        if (cfg->terminal && ioctl(0, TIOCSCTTY, 0) < 0)
+                child_fail(sync_fd, errno, "make the terminal the controlling tty");
+}
+
+/* protobuf-c's repeated strings carry a count, execve wants a NULL terminator. (malloc is safe
+ * here: the agent is single-threaded, so no lock can be held across the fork.) */
+static char **strv_terminated(char **v, size_t n)
+{
+        char **out = xzalloc((n + 1) * sizeof(char *));
+
+        for (size_t i = 0; i < n; i++)
+                out[i] = v[i];
+        return out;
+}
+
+static int seccomp_hook(void *userdata)
+{
+        return userdata ? seccomp_filter_load(userdata) : 0;
+}
+
+static void __attribute__((noreturn)) stage2(const struct spawn_config *cfg, int sync_fd)
+{
+        const Grpc__Process *p = cfg->process;
+        const char *what = NULL;
+        char exe[4096];
+        int r;
+
+        if (cfg->init)
+                stage2_setup_root(cfg, sync_fd);
+        stage2_stdio(cfg, sync_fd);
+        if (p->cwd && *p->cwd && chdir(p->cwd) < 0)
+                child_fail(sync_fd, errno, "chdir to cwd `%s`", p->cwd);
+        if (p->n_args == 0)
+                child_fail(sync_fd, EINVAL, "process has no args");
+        r = spawn_find_executable(p->args[0], p->env, p->n_env, exe, sizeof(exe));
+        if (r < 0)
+                child_fail(sync_fd, -r, "executable `%s` not found in the container", p->args[0]);
+        /* Every other inherited fd must not reach the container. */
+        (void) syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+        if (cfg->init) {
+                if (spawn_send(sync_fd, SPAWN_MSG_READY, 0) < 0)
+                        _exit(1);
+                child_expect(sync_fd, SPAWN_MSG_START);
+        }
+        /* Identity and seccomp come after START: a strict profile must not be able to break the
+         * sync socket, and without no_new_privs the filter has to be loaded while we still hold
+         * CAP_SYS_ADMIN, which the identity code does at the right moment. */
+        if (cfg->identity && identity_apply_with(cfg->identity, seccomp_hook, cfg->seccomp,
+                                                 "load seccomp filter", &what) < 0)
+                child_fail(sync_fd, errno, "%s", what ? what : "apply process identity");
+        execve(exe, strv_terminated(p->args, p->n_args), strv_terminated(p->env, p->n_env));
+        child_fail(sync_fd, errno, "exec `%s`", exe);
+}
+
+static void __attribute__((noreturn)) stage1(const struct spawn_config *cfg, int sync_fd)
+{
+        _cleanup_error_ struct agent_error *err = NULL;
+        long pid;
+
+        child_reset_signals();
+        if (cfg->cgroup && cgroup_enter(cfg->cgroup, getpid(), &err) < 0)
+                child_fail(sync_fd, err->errno_, "%s", err->msg);
+        stage1_join_and_unshare(cfg, sync_fd);
+        /* CLONE_PARENT: stage 2 is the agent's child, so the agent reaps it and gets its exit
+         * status; with a new pid namespace it is that namespace's pid 1. */
+        pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
+        if (pid < 0)
+                child_fail(sync_fd, errno, "clone the container process");
+        if (pid == 0)
+                stage2(cfg, sync_fd);
+        if (spawn_send(sync_fd, SPAWN_MSG_PID, (int32_t) pid) < 0)
+                _exit(1);
+        _exit(0);
+}
+
+int spawn_start(const struct spawn_config *cfg, pid_t *ret_stage1, int *ret_sync,
+                struct agent_error **err)
+{
+        int sv[2];
+        pid_t pid;
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return agent_error_set(err, errno, "create sync socket");
+        pid = fork();
+        if (pid < 0) {
+                int e = errno;
+                close(sv[0]);
+                close(sv[1]);
+                return agent_error_set(err, e, "fork");
+        }
+        if (pid == 0) {
+                close(sv[0]);
+                stage1(cfg, sv[1]);
+        }
+        close(sv[1]);
+        (void) fd_nonblock(sv[0], true);
+        *ret_stage1 = pid;
+        *ret_sync = sv[0];
+        return 0;
+}
+
+int spawn_find_executable(const char *name, char *const *env, size_t n_env, char *buf, size_t size)
+{
+        const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        int last = -ENOENT;
+
+        if (!name || !*name)
+                return -ENOENT;
+        if (strchr(name, '/')) {
+                if (strlen(name) >= size)
+                        return -ENAMETOOLONG;
+                strcpy(buf, name);
+                return access(buf, X_OK) == 0 ? 0 : -errno;
+        }
+        for (size_t i = 0; i < n_env; i++)
+                if (env[i] && startswith(env[i], "PATH="))
+                        path = env[i] + strlen("PATH=");
+        while (*path) {
+                const char *end = strchrnul(path, ':');
+                size_t dlen = (size_t) (end - path);
+                struct stat st;
+
+                if (dlen + 2 + strlen(name) < size) {
+                        /* An empty PATH entry means the current directory. */
+                        if (dlen)
+                                snprintf(buf, size, "%.*s/%s", (int) dlen, path, name);
+                        else
+                                snprintf(buf, size, "./%s", name);
+                        if (stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
+                                if (access(buf, X_OK) == 0)
+                                        return 0;
+                                last = -EACCES;
+                        }
+                }
+                path = *end ? end + 1 : end;
+        }
+        return last;
+}
