@@ -24,6 +24,7 @@ struct args {
         const char *log_level;
         const char *log_addr;
         const char *console_addr;
+        const char *run_dir;
         bool print_config;
 };
 
@@ -44,6 +45,8 @@ static void usage(FILE *f)
               "      --log-addr ADDR      stream logs to the host that connects to ADDR\n"
               "                           (agent.log_vport=N means vsock://-1:N)\n"
               "      --console-addr ADDR  serve the debug console on ADDR\n"
+              "      --run-dir DIR        container bundles go to DIR/<id> (default\n"
+              "                           /run/kata-containers)\n"
               "      --print-config       print the effective configuration as JSON and exit\n"
               "  -V, --version            print the version and exit\n"
               "  -h, --help               show this help\n",
@@ -53,7 +56,7 @@ static void usage(FILE *f)
 /* Returns 1 to continue, 0 to exit successfully, -1 on a usage error. */
 static int parse_args(int argc, char **argv, struct args *args)
 {
-        enum { OPT_LOG_ADDR = 0x100, OPT_CONSOLE_ADDR, OPT_PRINT_CONFIG };
+        enum { OPT_LOG_ADDR = 0x100, OPT_CONSOLE_ADDR, OPT_PRINT_CONFIG, OPT_RUN_DIR };
         static const struct option opts[] = {
                 { "addr", required_argument, NULL, 'a' },
                 { "cmdline", required_argument, NULL, 'c' },
@@ -61,6 +64,7 @@ static int parse_args(int argc, char **argv, struct args *args)
                 { "log-addr", required_argument, NULL, OPT_LOG_ADDR },
                 { "console-addr", required_argument, NULL, OPT_CONSOLE_ADDR },
                 { "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
+                { "run-dir", required_argument, NULL, OPT_RUN_DIR },
                 { "version", no_argument, NULL, 'V' },
                 { "help", no_argument, NULL, 'h' },
                 { 0 },
@@ -86,6 +90,9 @@ static int parse_args(int argc, char **argv, struct args *args)
                         break;
                 case OPT_PRINT_CONFIG:
                         args->print_config = true;
+                        break;
+                case OPT_RUN_DIR:
+                        args->run_dir = optarg;
                         break;
                 case 'V':
                         printf("cata-agent %s (ttRPC API %s)\n", CATA_VERSION, CATA_GRPC_VERSION);
@@ -208,6 +215,8 @@ int main(int argc, char **argv)
         if (a.init_mode)
                 init_after_config(&a);
         apply_side_channels(&a, &args);
+        if (args.run_dir)
+                a.run_dir = args.run_dir;
         r = agent_start(&a, &err);
         if (r < 0) {
                 log_full(LOG_LEVEL_CRITICAL, "root", NULL, "cannot start: %s", err->msg);

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * Container helpers for integration tests: a busybox rootfs built once per test binary (from
+ * Debian's busybox-static by tests/rootfs/make-rootfs.sh), an OCI spec template, and the RPC
+ * sequences the Kata runtime uses (create, start, read stdout/stderr to EOF, wait, remove).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ttrpc/client.h"
+
+/* The rootfs path (built on first use, removed at exit). */
+const char *ct_rootfs(void);
+
+/* An OCI config.json text: args_json is a JSON array ("[\"sh\",\"-c\",\"echo hi\"]"); the
+ * *_extra strings are spliced into the process, linux and top-level objects (each "" or starting
+ * with a comma: ",\"cwd\":\"/tmp\""). The cgroup path is /cata-it/<id>. */
+char *ct_spec(const char *id, const char *args_json, const char *process_extra,
+              const char *linux_extra, const char *top_extra);
+
+/* CreateContainer from a spec text. Returns the status code; *st keeps the message. */
+int ct_create(struct ttrpc_client *c, const char *id, const char *spec_json, bool sandbox_pidns,
+              struct ttrpc_status *st);
+/* StartContainer / PauseContainer / ResumeContainer / RemoveContainer (timeout 0). */
+int ct_id_call(struct ttrpc_client *c, const char *method, const char *id,
+               struct ttrpc_status *st);
+int ct_signal(struct ttrpc_client *c, const char *id, const char *eid, int sig,
+              struct ttrpc_status *st);
+/* ExecProcess with args (JSON array) in the container. */
+int ct_exec(struct ttrpc_client *c, const char *id, const char *eid, const char *args_json,
+            struct ttrpc_status *st);
+/* ReadStdout (or ReadStderr) with 32 KiB reads until EOF; *out is NUL-terminated. Returns the
+ * status code of the call that ended the loop (0 at EOF). */
+int ct_read_all(struct ttrpc_client *c, const char *id, const char *eid, bool stderr_stream,
+                char **out, size_t *len);
+int ct_wait(struct ttrpc_client *c, const char *id, const char *eid, int *status,
+            struct ttrpc_status *st);
+
+/* Create, start, read both streams to EOF, wait, remove. Asserts every step succeeds. */
+void ct_run(struct ttrpc_client *c, const char *id, const char *spec_json, char **out, char **err,
+            int *status);
+/* ct_run with the default spec and `sh -c script`. */
+void ct_sh(struct ttrpc_client *c, const char *id, const char *script, char **out, int *status);
