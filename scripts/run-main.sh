@@ -1,6 +1,6 @@
 #!/bin/sh
 # The main job: install, build, start cata-agent on a local unix socket and drive it with
-# cata-ctl. (Containers join this demo with the container-engine issue.)
+# cata-ctl: health, guest details, then real containers from a busybox rootfs.
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 "$src/scripts/install-deps.sh"
@@ -10,7 +10,8 @@ build=${BUILD_DIR:-$src/build}
 work=$(mktemp -d /tmp/cata-main.XXXXXX)
 addr="unix://$work/agent.sock"
 : >"$work/cmdline" # an empty kernel command line: all defaults
-"$build/cata-agent" --addr "$addr" --cmdline "$work/cmdline" 2>"$work/agent.log" &
+"$build/cata-agent" --addr "$addr" --cmdline "$work/cmdline" --run-dir "$work/run" \
+        2>"$work/agent.log" &
 agent=$!
 cleanup() {
         kill "$agent" 2>/dev/null || true
@@ -34,8 +35,20 @@ ctl() {
 ctl check
 ctl version
 ctl guest-details
-echo "\$ cata-ctl call grpc.AgentService CreateContainer   # not implemented yet: says so"
-"$build/cata-ctl" --addr "$addr" call grpc.AgentService CreateContainer || true
+
+# A bundle: busybox rootfs + an OCI config.json like the one Kata's runtime sends (pid, ipc,
+# uts and mount namespaces, no network namespace).
+"$src/tests/rootfs/make-rootfs.sh" "$work/bundle/rootfs"
+bundle_config() {
+        sed -e "s|@ARGS@|$1|" "$src/scripts/demo-config.json" >"$work/bundle/config.json"
+}
+bundle_config '"echo", "hello from a cata container"'
+ctl run "$work/bundle" demo-echo
+bundle_config '"uname", "-a"'
+ctl run "$work/bundle" demo-uname
+bundle_config '"sh", "-c", "echo pid $$ in $(hostname); exit 3"'
+echo "\$ cata-ctl run BUNDLE demo-exit   # exits with the container's code"
+"$build/cata-ctl" --addr "$addr" run "$work/bundle" demo-exit || echo "exit status: $?"
 echo
-echo "agent log (JSON lines, Kata's format):"
+echo "agent log (JSON lines, Kata's format), first lines:"
 head -n 3 "$work/agent.log"

@@ -308,6 +308,24 @@ static int setup_cgroup(struct container *c, struct agent_error **err)
         return r;
 }
 
+/* The guest kernel of a Kata VM runs neither AppArmor nor SELinux for containers; the runtime
+ * clears the labels by default. Accept them, say so in the debug log. */
+static void note_ignored_fields(const struct container *c)
+{
+        const Grpc__Spec *s = c->req->oci;
+        const char *const kv[] = { "container-id", c->id, NULL };
+
+        if (s->process->apparmorprofile && *s->process->apparmorprofile)
+                log_full(LOG_LEVEL_DEBUG, "container", kv, "ignoring apparmor profile `%s`",
+                         s->process->apparmorprofile);
+        if (s->process->selinuxlabel && *s->process->selinuxlabel)
+                log_full(LOG_LEVEL_DEBUG, "container", kv, "ignoring selinux label `%s`",
+                         s->process->selinuxlabel);
+        if (s->linux && s->linux->mountlabel && *s->linux->mountlabel)
+                log_full(LOG_LEVEL_DEBUG, "container", kv, "ignoring selinux mount label `%s`",
+                         s->linux->mountlabel);
+}
+
 static int spawn_init(struct container *c, struct rpc_call *call, struct agent_error **err)
 {
         const Grpc__Spec *spec = c->req->oci;
@@ -316,6 +334,7 @@ static int spawn_init(struct container *c, struct rpc_call *call, struct agent_e
         struct seccomp_filter *sc = NULL;
         int r;
 
+        note_ignored_fields(c);
         r = identity_new(spec->process, &id, err);
         if (r >= 0 && spec->linux && spec->linux->seccomp)
                 r = seccomp_filter_new(spec->linux->seccomp, &sc, err);
