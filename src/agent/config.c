@@ -31,6 +31,8 @@
 static const struct agent_config defaults = {
         .log_level = LOG_LEVEL_INFO,
         .hotplug_timeout_ns = AGENT_DEFAULT_HOTPLUG_TIMEOUT,
+        .container_pipe_size = AGENT_DEFAULT_PIPE_SIZE,
+        .stdio_buffer_size = AGENT_DEFAULT_STDIO_BUFFER,
         .server_addr = (char *) AGENT_DEFAULT_SERVER_ADDR,
         .cdh_api_timeout_s = 50,
         .image_pull_timeout_s = 1200,
@@ -264,6 +266,18 @@ static int opt_parse_pipe_size(struct agent_config *c, const struct option *o, c
         return 0;
 }
 
+static int opt_parse_buffer_size(struct agent_config *c, const struct option *o, const char *value,
+                                 const char **hint)
+{
+        uint64_t v;
+
+        *hint = "expected a size in bytes 65536..67108864";
+        if (parse_dec(value, &v) < 0 || v < AGENT_STDIO_BUFFER_MIN || v > AGENT_STDIO_BUFFER_MAX)
+                return -EINVAL;
+        *FIELD(c, o, uint32_t) = (uint32_t) v;
+        return 0;
+}
+
 static void opt_format_u32(const struct agent_config *c, const struct option *o, char *buf,
                            size_t size)
 {
@@ -415,6 +429,7 @@ static const struct option options[] = {
         OPT("agent.unified_cgroup_hierarchy", go_bool, bool, unified_cgroup_hierarchy),
         OPT("systemd.unified_cgroup_hierarchy", systemd_bool, bool, unified_cgroup_hierarchy),
         OPT("agent.container_pipe_size", pipe_size, u32, container_pipe_size),
+        OPT("agent.stdio_buffer_size", buffer_size, u32, stdio_buffer_size),
         OPT("agent.server_addr", server_addr, str, server_addr),
         OPT("agent.passfd_listener_port", vport, u32, passfd_listener_port),
         OPT("agent.config_file", config_file, str, config_file),
@@ -689,14 +704,15 @@ char *agent_config_to_json(const struct agent_config *c)
         return xasprintf("{\"log_level\":\"%s\",\"log_vport\":%" PRIu32 ",\"dev_mode\":%s,"
                          "\"trace\":%s,\"debug_console\":%s,\"debug_console_vport\":%" PRIu32 ","
                          "\"hotplug_timeout_ns\":%" PRIu64 ",\"unified_cgroup_hierarchy\":%s,"
-                         "\"container_pipe_size\":%" PRIu32 ",\"server_addr\":%s,"
+                         "\"container_pipe_size\":%" PRIu32 ",\"stdio_buffer_size\":%" PRIu32 ","
+                         "\"server_addr\":%s,"
                          "\"passfd_listener_port\":%" PRIu32 ",\"config_file\":%s,"
                          "\"cdh_api_timeout_s\":%" PRIu64 ",\"image_pull_timeout_s\":%" PRIu64 ","
                          "\"cdi_timeout_s\":%" PRIu64 ",\"launch_process_timeout_s\":%" PRIu64 "}",
                          log_level_to_string(c->log_level), c->log_vport, json_bool(c->dev_mode),
                          json_bool(c->trace), json_bool(c->debug_console), c->debug_console_vport,
                          c->hotplug_timeout_ns, json_bool(c->unified_cgroup_hierarchy),
-                         c->container_pipe_size, addr, c->passfd_listener_port, file,
-                         c->cdh_api_timeout_s, c->image_pull_timeout_s, c->cdi_timeout_s,
-                         c->launch_process_timeout_s);
+                         c->container_pipe_size, c->stdio_buffer_size, addr,
+                         c->passfd_listener_port, file, c->cdh_api_timeout_s,
+                         c->image_pull_timeout_s, c->cdi_timeout_s, c->launch_process_timeout_s);
 }

@@ -18,6 +18,15 @@
 
 #define AGENT_DEFAULT_SERVER_ADDR     "vsock://-1:1024"
 #define AGENT_DEFAULT_HOTPLUG_TIMEOUT (3ull * 1000000000ull) /* ns */
+/* stdout/stderr pipe capacity when nothing else is asked: 1 MiB absorbs a large burst even
+ * before the agent's drain gets to run, it is the largest size the kernel grants without
+ * CAP_SYS_RESOURCE (fs.pipe-max-size), and pipe pages are only allocated when written, so an
+ * idle pipe costs nothing. agent.container_pipe_size=0 keeps the kernel default (64 KiB). */
+#define AGENT_DEFAULT_PIPE_SIZE (1u << 20)
+/* Per-stream buffer the agent drains output into (agent.stdio_buffer_size). */
+#define AGENT_DEFAULT_STDIO_BUFFER (1u << 20)
+#define AGENT_STDIO_BUFFER_MIN     (64u << 10)
+#define AGENT_STDIO_BUFFER_MAX     (64u << 20)
 
 struct agent_config {
         enum log_level log_level;          /* agent.log (default info) */
@@ -30,6 +39,7 @@ struct agent_config {
         bool unified_cgroup_hierarchy;     /* agent.unified_cgroup_hierarchy,
                                               systemd.unified_cgroup_hierarchy, cgroup_no_v1=all */
         uint32_t container_pipe_size;      /* agent.container_pipe_size (0 = kernel default) */
+        uint32_t stdio_buffer_size;        /* agent.stdio_buffer_size (bytes per output stream) */
         char *server_addr;                 /* agent.server_addr (never NULL after init) */
         uint32_t passfd_listener_port;     /* agent.passfd_listener_port (0 = off) */
         char *config_file;                 /* agent.config_file (recorded; TOML not supported) */

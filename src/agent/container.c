@@ -294,6 +294,40 @@ static int setup_namespaces(struct container *c, struct agent_error **err)
         return 0;
 }
 
+static const char *annotation(const Grpc__Spec *s, const char *key)
+{
+        for (size_t i = 0; i < s->n_annotations; i++)
+                if (streq(s->annotations[i]->key, key))
+                        return s->annotations[i]->value;
+        return NULL;
+}
+
+/* The container's annotation, else the pod's, else agent.container_pipe_size. A bad value is a
+ * warning, never a failed container. */
+static void choose_pipe_size(struct container *c)
+{
+        static const char *const keys[] = { CONTAINER_PIPE_SIZE_ANNOTATION,
+                                            POD_PIPE_SIZE_ANNOTATION };
+        const char *const kv[] = { "container-id", c->id, NULL };
+
+        c->pipe_size = c->agent->config.container_pipe_size;
+        for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+                const char *v = annotation(c->req->oci, keys[i]);
+                uint64_t n;
+
+                if (!v)
+                        continue;
+                if (parse_u64(v, 10, &n) < 0 || n > INT32_MAX) {
+                        log_full(LOG_LEVEL_WARN, "stdio", kv,
+                                 "invalid value `%s` for annotation `%s`, using %u", v, keys[i],
+                                 c->pipe_size);
+                        continue;
+                }
+                c->pipe_size = (uint32_t) n;
+                return;
+        }
+}
+
 static int setup_cgroup(struct container *c, struct agent_error **err)
 {
         const Grpc__Linux *l = c->req->oci->linux;
@@ -374,6 +408,7 @@ int container_create(struct agent *a, struct rpc_call *call, struct agent_error 
         list_init(&c->failed_create);
         list_add_tail(&a->containers, &c->node);
 
+        choose_pipe_size(c);
         r = setup_bundle(c, err);
         if (r >= 0)
                 r = setup_namespaces(c, err);

@@ -81,9 +81,15 @@ struct container {
         char *setup_error;
         int setup_errno;
         bool sandbox_pidns_candidate; /* its new pid namespace may become the sandbox's */
+        uint32_t pipe_size;           /* stdout/stderr pipe capacity for its processes */
         struct loop_timer *remove_timer;
         struct list_node node; /* on agent->containers */
 };
+
+/* Per-container stdout/stderr pipe capacity (bytes), over agent.container_pipe_size. The pod-wide
+ * Kata annotation is honoured too when it reaches the container's spec. */
+#define CONTAINER_PIPE_SIZE_ANNOTATION "io.katacontainers.container.pipe_size"
+#define POD_PIPE_SIZE_ANNOTATION       "io.katacontainers.config.agent.container_pipe_size"
 
 /* Kata's id rule: more than one character, the first alphanumeric, the rest alphanumeric or
  * `.`, `-`, `_` (and at most 256 characters, so paths stay bounded). */

@@ -279,8 +279,8 @@ int process_spawn(struct process *p, struct spawn_config *cfg, const Grpc__Proce
                 rows = proc->consolesize->height;
                 cols = proc->consolesize->width;
         }
-        r = stdio_init(a, &p->stdio, proc->terminal, a->config.container_pipe_size, rows, cols,
-                       err);
+        r = stdio_init(a, &p->stdio, proc->terminal, p->container->pipe_size, rows, cols,
+                       p->container->id, err);
         if (r < 0)
                 return r;
         for (int i = 0; i < 3; i++)

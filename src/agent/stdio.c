@@ -35,26 +35,37 @@ static int make_pipe(int fds[2], struct agent_error **err)
 }
 
 /* Sets a pipe's capacity, falling back to the largest size the kernel accepts: without
- * CAP_SYS_RESOURCE sizes above /proc/sys/fs/pipe-max-size fail with EPERM. */
-static void pipe_resize(int fd, uint32_t want, const char *name)
+ * CAP_SYS_RESOURCE sizes above /proc/sys/fs/pipe-max-size fail with EPERM (inside a Kata guest
+ * the agent has it, here it may not). Never fails the container. */
+static void pipe_resize(int fd, uint32_t want, const char *who, const char *name)
 {
+        const char *const kv[] = { "container-id", who, NULL };
+        int e;
         uint64_t max = 0;
-        int got;
 
-        if (want == 0)
+        if (want == 0 || fcntl(fd, F_SETPIPE_SZ, (int) want) >= 0)
                 return;
-        if (fcntl(fd, F_SETPIPE_SZ, (int) want) >= 0)
-                return;
+        e = errno;
         if (read_u64_file("/proc/sys/fs/pipe-max-size", 10, &max) == 0 && max < want &&
             fcntl(fd, F_SETPIPE_SZ, (int) max) >= 0) {
-                got = fcntl(fd, F_GETPIPE_SZ);
-                log_warn("%s pipe size %u refused, using %d", name, want, got);
+                log_full(LOG_LEVEL_WARN, "stdio", kv,
+                         "%s pipe size %u refused (%s), using %d (fs.pipe-max-size)", name, want,
+                         strerror(e), fcntl(fd, F_GETPIPE_SZ));
                 return;
         }
-        log_warn("%s pipe size %u refused: %s", name, want, strerror(errno));
+        log_full(LOG_LEVEL_WARN, "stdio", kv, "%s pipe size %u refused (%s), keeping %d", name,
+                 want, strerror(e), fcntl(fd, F_GETPIPE_SZ));
 }
 
-static int init_pipes(struct stdio *s, uint32_t pipe_size, struct agent_error **err)
+int stdio_pipe_size(const struct stdio *s)
+{
+        if (s->terminal || s->out.fd < 0)
+                return 0;
+        return fcntl(s->out.fd, F_GETPIPE_SZ);
+}
+
+static int init_pipes(struct stdio *s, uint32_t pipe_size, const char *who,
+                      struct agent_error **err)
 {
         int in[2], out[2], er[2];
         int r;
@@ -65,8 +76,8 @@ static int init_pipes(struct stdio *s, uint32_t pipe_size, struct agent_error **
                 goto fail_in;
         if ((r = make_pipe(er, err)) < 0)
                 goto fail_out;
-        pipe_resize(out[1], pipe_size, "stdout");
-        pipe_resize(er[1], pipe_size, "stderr");
+        pipe_resize(out[1], pipe_size, who, "stdout");
+        pipe_resize(er[1], pipe_size, who, "stderr");
         s->child[0] = in[0];
         s->in.fd = in[1];
         s->child[1] = out[1];
@@ -109,11 +120,13 @@ static int init_pty(struct stdio *s, uint32_t rows, uint32_t cols, struct agent_
 }
 
 int stdio_init(struct agent *a, struct stdio *s, bool terminal, uint32_t pipe_size, uint32_t rows,
-               uint32_t cols, struct agent_error **err)
+               uint32_t cols, const char *who, struct agent_error **err)
 {
         memset(s, 0, sizeof(*s));
         s->agent = a;
         s->terminal = terminal;
+        s->buffer_max = a->config.stdio_buffer_size ? a->config.stdio_buffer_size
+                                                    : AGENT_DEFAULT_STDIO_BUFFER;
         s->in.owner = s;
         s->in.fd = -EBADF;
         list_init(&s->in.writers);
@@ -121,7 +134,7 @@ int stdio_init(struct agent *a, struct stdio *s, bool terminal, uint32_t pipe_si
         out_init(s, &s->err, "stderr");
         for (int i = 0; i < 3; i++)
                 s->child[i] = -EBADF;
-        return terminal ? init_pty(s, rows, cols, err) : init_pipes(s, pipe_size, err);
+        return terminal ? init_pty(s, rows, cols, err) : init_pipes(s, pipe_size, who, err);
 }
 
 /* ---- output ---- */
@@ -168,7 +181,7 @@ static void out_serve(struct stdio_out *o)
                 o->buf = NULL;
                 o->cap = o->off = 0;
         }
-        if (o->paused && o->len < STDIO_BUFFER_MAX) {
+        if (o->paused && o->len < o->owner->buffer_max) {
                 o->paused = false;
                 out_update_events(o);
         }
@@ -193,7 +206,8 @@ static void out_set_eof(struct stdio_out *o)
 /* Makes room for up to `want` more bytes; returns how many fit. */
 static size_t out_reserve(struct stdio_out *o, size_t want)
 {
-        size_t room = STDIO_BUFFER_MAX - o->len;
+        size_t max = o->owner->buffer_max;
+        size_t room = max - o->len;
 
         if (want > room)
                 want = room;
@@ -205,8 +219,8 @@ static size_t out_reserve(struct stdio_out *o, size_t want)
                 size_t cap = o->cap ? o->cap : STDIO_READ_CHUNK;
                 while (cap < o->len + want)
                         cap *= 2;
-                if (cap > STDIO_BUFFER_MAX)
-                        cap = STDIO_BUFFER_MAX;
+                if (cap > max)
+                        cap = max;
                 o->buf = xrealloc(o->buf, cap);
                 o->cap = cap;
         }

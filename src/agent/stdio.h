@@ -8,9 +8,9 @@
  * Output is drained continuously: as soon as the process writes, the agent reads the pipe (or
  * pty master) into a per-stream buffer, whether or not a ReadStdout is outstanding, so a burst
  * never meets a full pipe while the host is slow to ask. The buffer is bounded
- * (STDIO_BUFFER_MAX): when it is full the agent stops reading that pipe and back-pressure reaches
- * the writer exactly as a full pipe would. Nothing is dropped or reordered. The buffer is freed
- * whenever it empties, so an idle stream costs no buffer memory.
+ * (agent.stdio_buffer_size, 1 MiB by default): when it is full the agent stops reading that pipe
+ * and back-pressure reaches the writer exactly as a full pipe would. Nothing is dropped or
+ * reordered. The buffer is freed whenever it empties, so an idle stream costs no buffer memory.
  *
  * Kata's semantics: a read returns at most `len` bytes and parks while nothing is buffered; EOF
  * is OK with empty data. When the process exits, readers wait at most STDIO_DRAIN_MS for the rest
@@ -27,8 +27,7 @@
 #include "base/list.h"
 #include "event/loop.h"
 
-#define STDIO_BUFFER_MAX (1u << 20)
-#define STDIO_DRAIN_MS   500
+#define STDIO_DRAIN_MS 500
 /* Largest read reply: the frame limit minus room for the envelope. */
 #define STDIO_READ_MAX ((4u << 20) - 4096)
 
@@ -59,6 +58,7 @@ struct stdio_in {
 struct stdio {
         struct agent *agent;
         bool terminal;
+        size_t buffer_max; /* per output stream */
         struct stdio_in in;
         struct stdio_out out;
         struct stdio_out err; /* unused (fd -1) for a terminal */
@@ -66,9 +66,13 @@ struct stdio {
 };
 
 /* Creates pipes (or a pty sized rows x cols when terminal). pipe_size > 0 asks F_SETPIPE_SZ on
- * stdout/stderr (clamped with a warning when the kernel refuses). */
+ * stdout/stderr; when the kernel refuses (EPERM above fs.pipe-max-size without
+ * CAP_SYS_RESOURCE) the largest accepted size is used and a warning names `who`. */
 int stdio_init(struct agent *a, struct stdio *s, bool terminal, uint32_t pipe_size, uint32_t rows,
-               uint32_t cols, struct agent_error **err);
+               uint32_t cols, const char *who, struct agent_error **err);
+
+/* The kernel's capacity of the process's stdout pipe (F_GETPIPE_SZ), 0 for a terminal. */
+int stdio_pipe_size(const struct stdio *s);
 /* The child has its copies: close ours of the child's ends and start draining. */
 int stdio_start(struct stdio *s, struct agent_error **err);
 

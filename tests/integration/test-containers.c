@@ -89,15 +89,14 @@ static char *sh_args(const char *script)
         return xasprintf("[\"sh\",\"-c\",\"%s\"]", esc);
 }
 
-/* Inserts text right after the first occurrence of anchor in spec (which it frees). */
-static char *spec_insert(char *spec, const char *anchor, const char *text)
+/* Appends a mount (a JSON object) to the template's mounts; frees spec. */
+static char *spec_add_mount(char *spec, const char *mount)
 {
-        const char *at = strstr(spec, anchor);
+        const char *at = strstr(spec, "],\"linux\":");
         char *out;
 
         assert_non_null(at);
-        at += strlen(anchor);
-        out = xasprintf("%.*s%s%s", (int) (at - spec), spec, text, at);
+        out = xasprintf("%.*s,%s%s", (int) (at - spec), spec, mount, at);
         free(spec);
         return out;
 }
@@ -240,17 +239,34 @@ static void test_hostname(void **state)
         assert_int_equal(gethostname(after, sizeof(after)), 0);
         assert_string_equal(before, after); /* a UTS namespace: the host keeps its name */
         result_done(&r);
+
+        /* Without a UTS namespace the hostname field must not rename the host. */
+        r = run_sh("ct-hostname-nouts", "hostname", NULL,
+                   ",\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"ipc\"},"
+                   "{\"type\":\"mount\"}]",
+                   NULL);
+        expect_status(r, 0);
+        assert_int_equal(gethostname(after, sizeof(after)), 0);
+        assert_string_equal(before, after);
+        if (strncmp(r.out, before, strlen(before)) != 0)
+                fail_msg("expected the host's name `%s`, got `%s`", before, r.out);
+        result_done(&r);
 }
 
 static void test_mounts(void **state)
 {
+        _cleanup_free_ char *args = sh_args(
+                "cat /proc/self/mounts; touch /x || echo ROOT-RO; touch /tmp/y && echo TMP-RW;"
+                "echo \"small=$(stat -c %a /small) $(df -k /small | tail -n 1)\"");
+        _cleanup_free_ char *spec = spec_add_mount(
+                ct_spec("ct-mounts", args, NULL, NULL, NULL),
+                "{\"destination\":\"/small\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","
+                "\"options\":[\"nosuid\",\"noexec\",\"size=1m\",\"mode=700\"]}");
         struct result r;
         struct mnt root;
 
         (void) state;
-        r = run_sh("ct-mounts",
-                   "cat /proc/self/mounts; touch /x || echo ROOT-RO; touch /tmp/y && echo TMP-RW",
-                   NULL, NULL, NULL);
+        r = run_spec("ct-mounts", spec);
         expect_status(r, 0);
         expect_mount(r.out, "/proc", "proc", "rw");
         expect_mount(r.out, "/dev", "tmpfs", "nosuid");
@@ -269,6 +285,9 @@ static void test_mounts(void **state)
         expect_contains(r.out, "ROOT-RO\n");
         expect_contains(r.err, "Read-only file system");
         expect_contains(r.out, "TMP-RW\n");
+        expect_mount(r.out, "/small", "tmpfs", "noexec");
+        if (!strstr(r.out, "small=700 tmpfs") || !strstr(r.out, " 1024 "))
+                fail_msg("expected /small mode 700 with 1024 KiB, got:\n%s", r.out);
         result_done(&r);
 }
 
@@ -291,10 +310,10 @@ static void test_bind_mounts(void **state)
 
         /* Read-write: the host sees what the container writes. */
         mount = xasprintf("{\"destination\":\"/mnt/data\",\"type\":\"bind\",\"source\":\"%s\","
-                          "\"options\":[\"rbind\",\"rw\"]},",
+                          "\"options\":[\"rbind\",\"rw\"]}",
                           dir);
         args = sh_args("cat /mnt/data/f; echo from-ct > /mnt/data/g && echo W-OK");
-        spec = spec_insert(ct_spec("ct-bind-rw", args, NULL, NULL, NULL), "\"mounts\":[", mount);
+        spec = spec_add_mount(ct_spec("ct-bind-rw", args, NULL, NULL, NULL), mount);
         r = run_spec("ct-bind-rw", spec);
         expect_status(r, 0);
         assert_string_equal(r.out, "hello-bind\nW-OK\n");
@@ -307,11 +326,11 @@ static void test_bind_mounts(void **state)
         free(spec);
         free(args);
         mount = xasprintf("{\"destination\":\"/mnt/data\",\"type\":\"bind\",\"source\":\"%s\","
-                          "\"options\":[\"bind\",\"ro\"]},",
+                          "\"options\":[\"bind\",\"ro\"]}",
                           dir);
         args = sh_args("cat /mnt/data/f; grep ' /mnt/data ' /proc/self/mounts;"
                        "echo x > /mnt/data/h || echo W-FAIL");
-        spec = spec_insert(ct_spec("ct-bind-ro", args, NULL, NULL, NULL), "\"mounts\":[", mount);
+        spec = spec_add_mount(ct_spec("ct-bind-ro", args, NULL, NULL, NULL), mount);
         r = run_spec("ct-bind-ro", spec);
         expect_status(r, 0);
         expect_contains(r.out, "hello-bind\n");
@@ -387,13 +406,33 @@ static void test_capabilities(void **state)
         expect_contains(r.out, "CHOWN-DENIED\n");
         expect_contains(r.err, "Operation not permitted");
         result_done(&r);
+
+        /* A non-root user keeps ambient capabilities across execve. */
+        r = run_sh("ct-caps-ambient", script,
+                   ",\"user\":{\"uid\":1000,\"gid\":1000},\"capabilities\":{"
+                   "\"bounding\":[\"CAP_NET_BIND_SERVICE\",\"CAP_KILL\"],"
+                   "\"effective\":[\"CAP_NET_BIND_SERVICE\"],"
+                   "\"permitted\":[\"CAP_NET_BIND_SERVICE\"],"
+                   "\"inheritable\":[\"CAP_NET_BIND_SERVICE\"],"
+                   "\"ambient\":[\"CAP_NET_BIND_SERVICE\"]}",
+                   NULL, NULL);
+        expect_status(r, 0);
+        expect_line(r.out, "CapAmb:", want);
+        expect_line(r.out, "CapEff:", want);
+        expect_line(r.out, "CapInh:", want);
+        snprintf(want, sizeof(want), "%016" PRIx64,
+                 (UINT64_C(1) << CAP_NET_BIND_SERVICE) | (UINT64_C(1) << CAP_KILL));
+        expect_line(r.out, "CapBnd:", want);
+        result_done(&r);
 }
 
 #define SECCOMP_PROFILE                                                                        \
         ",\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["                    \
         "{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1},"    \
         "{\"names\":[\"link\",\"linkat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":13},"     \
-        "{\"names\":[\"chmod\",\"fchmodat\"],\"action\":\"SCMP_ACT_ERRNO\"}]}"
+        "{\"names\":[\"chmod\",\"fchmodat\"],\"action\":\"SCMP_ACT_ERRNO\"},"               \
+        "{\"names\":[\"kill\"],\"action\":\"SCMP_ACT_ERRNO\","                                \
+        "\"args\":[{\"index\":1,\"value\":10,\"op\":\"SCMP_CMP_EQ\"}]}]}"
 
 static void test_seccomp(void **state)
 {
@@ -402,6 +441,7 @@ static void test_seccomp(void **state)
                              "touch /tmp/f && echo TOUCH-OK;"
                              "ln /tmp/f /tmp/g || echo LINK-DENIED;"
                              "chmod 600 /tmp/f || echo CHMOD-DENIED;"
+                             "kill -USR1 $$ || echo USR1-DENIED; kill -0 $$ && echo KILL0-OK;"
                              "ls -d /tmp/d";
         struct result r;
 
@@ -417,7 +457,9 @@ static void test_seccomp(void **state)
         /* no errnoRet: EPERM */
         expect_contains(r.out, "CHMOD-DENIED\n");
         expect_contains(r.err, "chmod: /tmp/f: Operation not permitted");
-        assert_int_not_equal(r.status, 0); /* ls of the directory that was never made */
+        /* an argument condition: kill(pid, SIGUSR1) only */
+        expect_contains(r.out, "USR1-DENIED\nKILL0-OK\n");
+        assert_int_equal(r.status, 1); /* ls of the directory that was never made */
         result_done(&r);
 
         /* Without no_new_privs the filter is loaded while the child still holds
@@ -430,6 +472,23 @@ static void test_seccomp(void **state)
         expect_line(r.out, "NoNewPrivs:", "0");
         expect_line(r.out, "Seccomp:", "2");
         expect_contains(r.out, "MKDIR-DENIED\n");
+        result_done(&r);
+
+        /* Deny by default (EPERM), allow what busybox sh needs. */
+        r = run_sh("ct-seccomp-deny", "echo ok; mkdir /tmp/d || echo MKDIR-DENIED", NULL,
+                   ",\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{"
+                   "\"action\":\"SCMP_ACT_ALLOW\",\"names\":[\"arch_prctl\",\"brk\","
+                   "\"clone\",\"close\",\"dup2\",\"execve\",\"exit\",\"exit_group\","
+                   "\"fcntl\",\"fstat\",\"getpid\",\"getppid\",\"getrandom\",\"getuid\","
+                   "\"ioctl\",\"mmap\",\"mprotect\",\"munmap\",\"newfstatat\",\"openat\","
+                   "\"prctl\",\"prlimit64\",\"read\",\"readlink\",\"rseq\","
+                   "\"rt_sigaction\",\"rt_sigprocmask\",\"rt_sigreturn\",\"set_robust_list\","
+                   "\"set_tid_address\",\"stat\",\"uname\",\"vfork\",\"wait4\","
+                   "\"write\"]}]}",
+                   NULL);
+        expect_status(r, 0);
+        assert_string_equal(r.out, "ok\nMKDIR-DENIED\n");
+        expect_contains(r.err, "Operation not permitted");
         result_done(&r);
 }
 
@@ -480,6 +539,17 @@ static void test_user(void **state)
         /* A non-root process keeps no capabilities across execve without ambient ones. */
         expect_line(r.out, "CapEff:", "0000000000000000");
         expect_line(r.out, "CapPrm:", "0000000000000000");
+        result_done(&r);
+
+        /* No additionalGids: no supplementary groups at all (the agent's never leak in). */
+        r = run_sh("ct-user-root", "id; grep '^Groups:' /proc/self/status; cat "
+                   "/proc/self/oom_score_adj",
+                   ",\"oomScoreAdj\":500", NULL, NULL);
+        expect_status(r, 0);
+        if (strncmp(r.out, "uid=0(root) gid=0(root)\n", 24) != 0)
+                fail_msg("expected root without supplementary groups, got:\n%s", r.out);
+        expect_line(r.out, "Groups:", "");
+        expect_contains(r.out, "\n500\n");
         result_done(&r);
 }
 
@@ -613,6 +683,130 @@ static void test_cgroup_pids_limit(void **state)
         result_done(&r);
 }
 
+/* A process exec'd into a running container shares its namespaces, mounts, cgroup and seccomp
+ * profile, and gets its own identity from the exec's Process. */
+static void test_exec_joins_container(void **state)
+{
+        const char *id = "ct-exec";
+        _cleanup_free_ char *init = sh_args("echo from-init > /tmp/marker; exec sleep 5");
+        _cleanup_free_ char *script = sh_args(
+                "for i in $(seq 200); do [ -e /tmp/marker ] && break; usleep 10000; done;"
+                "echo pid=$$; hostname; cat /tmp/marker; tr '\\0' ' ' < /proc/1/cmdline; echo;"
+                "grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status;"
+                "mkdir /tmp/d || echo MKDIR-DENIED; pwd; echo $FOO; ulimit -n");
+        _cleanup_free_ char *spec = NULL, *out = NULL, *err = NULL, *pid = NULL;
+        struct ttrpc_status st = { 0 };
+        int status = -1;
+
+        (void) state;
+        spec = ct_spec(id, init, ",\"cwd\":\"/tmp\",\"env\":[\"FOO=init\"]", SECCOMP_PROFILE,
+                       NULL);
+        if (ct_create(cl, id, spec, false, &st) != 0)
+                fail_msg("create: %s", st.message);
+        if (ct_id_call(cl, "StartContainer", id, &st) != 0)
+                fail_msg("start: %s", st.message);
+        if (ct_exec(cl, id, "probe", script, &st) != 0)
+                fail_msg("exec: %s", st.message);
+        assert_int_equal(ct_read_all(cl, id, "probe", false, &out, NULL), 0);
+        assert_int_equal(ct_read_all(cl, id, "probe", true, &err, NULL), 0);
+        assert_int_equal(ct_wait(cl, id, "probe", &status, &st), 0);
+        assert_int_equal(status, 0);
+        if (strncmp(out, "pid=", 4) != 0 || strncmp(out, "pid=1\n", 6) == 0)
+                fail_msg("the exec'd process should be a non-1 pid of the container:\n%s", out);
+        expect_contains(out, "\ncata-test\nfrom-init\nsleep 5 \n");
+        expect_line(out, "NoNewPrivs:", "1");
+        expect_line(out, "Seccomp:", "2");
+        expect_contains(out, "MKDIR-DENIED\n");
+        /* The exec's Process: cwd /, the template's env and rlimits, not the init's. */
+        expect_contains(out, "\n/\n\n1024\n");
+        expect_contains(err, "Operation not permitted");
+
+        if (ct_signal(cl, id, "", SIGKILL, &st) != 0)
+                fail_msg("signal: %s", st.message);
+        assert_int_equal(ct_wait(cl, id, "", &status, &st), 0);
+        if (ct_id_call(cl, "RemoveContainer", id, &st) != 0)
+                fail_msg("remove: %s", st.message);
+        ttrpc_status_done(&st);
+}
+
+/* Kata's device cgroup: deny everything, allow a few nodes (v1 devices controller). */
+static void test_cgroup_devices(void **state)
+{
+        struct result r;
+
+        (void) state;
+        if (!cgroup_v1())
+                skip();
+        r = run_sh("ct-cgdev",
+                   "echo x > /dev/null && echo NULL-OK; head -c 2 /dev/zero | wc -c;"
+                   "head -c 1 /dev/urandom > /dev/null || echo URANDOM-DENIED;"
+                   "mknod /tmp/n c 1 3 || echo MKNOD-DENIED",
+                   NULL,
+                   ",\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+                   "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,"
+                   "\"access\":\"rwm\"},"
+                   "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":5,"
+                   "\"access\":\"rw\"}]}",
+                   NULL);
+        expect_status(r, 0);
+        assert_string_equal(r.out, "NULL-OK\n2\nURANDOM-DENIED\nMKNOD-DENIED\n");
+        expect_contains(r.err, "Operation not permitted");
+        result_done(&r);
+}
+
+/* cpuset.cpus: the container sees one cpu. */
+static void test_cgroup_cpuset(void **state)
+{
+        struct result r;
+
+        (void) state;
+        r = run_sh("ct-cpuset", "nproc; grep '^Cpus_allowed_list:' /proc/self/status", NULL,
+                   ",\"resources\":{\"cpu\":{\"cpus\":\"0\",\"mems\":\"0\"}}", NULL);
+        expect_status(r, 0);
+        if (strncmp(r.out, "1\n", 2) != 0)
+                fail_msg("nproc under cpuset 0:\n%s", r.out);
+        expect_line(r.out, "Cpus_allowed_list:", "0");
+        result_done(&r);
+}
+
+/* A cgroup namespace rooted at the container's cgroup, and the spec's cgroup mount: the
+ * container reads its own limits and cannot change them. */
+static void test_cgroup_namespace_and_mount(void **state)
+{
+        const char *id = "ct-cgns";
+        _cleanup_free_ char *args = NULL, *spec = NULL;
+        struct result r;
+
+        (void) state;
+        args = sh_args(cgroup_v1() ? "cat /proc/self/cgroup; ls /sys/fs/cgroup;"
+                                     "cat /sys/fs/cgroup/pids/cata-it/ct-cgns/pids.max;"
+                                     "echo 100 > /sys/fs/cgroup/pids/cata-it/ct-cgns/pids.max"
+                                     " || echo CG-RO"
+                                   : "cat /proc/self/cgroup; cat /sys/fs/cgroup/pids.max;"
+                                     "echo 100 > /sys/fs/cgroup/pids.max || echo CG-RO");
+        spec = ct_spec(id, args, NULL,
+                       ",\"resources\":{\"pids\":{\"limit\":33}},"
+                       "\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"ipc\"},"
+                       "{\"type\":\"uts\"},{\"type\":\"mount\"},{\"type\":\"cgroup\"}]",
+                       NULL);
+        spec = spec_add_mount(spec, "{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\","
+                                    "\"source\":\"cgroup\",\"options\":[\"nosuid\","
+                                    "\"noexec\",\"nodev\",\"relatime\",\"ro\"]}");
+        r = run_spec(id, spec);
+        expect_status(r, 0);
+        if (cgroup_v1()) {
+                expect_proc_cgroup(r.out, "memory", "/");
+                expect_proc_cgroup(r.out, "pids", "/");
+                expect_contains(r.out, "memory\n");
+        }
+        if (!cgroup_v1() || access(CG_ROOT "/unified/cgroup.procs", F_OK) == 0)
+                expect_proc_cgroup(r.out, "", "/");
+        expect_contains(r.out, "\n33\n");
+        expect_contains(r.out, "CG-RO\n");
+        expect_contains(r.err, "Read-only file system");
+        result_done(&r);
+}
+
 static void test_masked_and_readonly_paths(void **state)
 {
         struct result r;
@@ -718,10 +912,13 @@ static void test_devices(void **state)
                    "ls -l /dev/fuse; head -c 4 /dev/urandom | wc -c; head -c 3 /dev/zero | wc -c;"
                    "echo x > /dev/null && echo NULL-OK; echo x > /dev/full || echo FULL-ENOSPC;"
                    "stat -c '%n %A %t:%T' /dev/null /dev/zero /dev/random /dev/tty;"
-                   "readlink /dev/ptmx; readlink /dev/fd; readlink /dev/stdout",
+                   "readlink /dev/ptmx; readlink /dev/fd; readlink /dev/stdout;"
+                   "stat -c '%n %A %u:%g %t:%T' /dev/net/tun",
                    NULL,
                    ",\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,"
-                   "\"minor\":229,\"fileMode\":438}]",
+                   "\"minor\":229,\"fileMode\":438},"
+                   "{\"path\":\"/dev/net/tun\",\"type\":\"c\",\"major\":10,\"minor\":200,"
+                   "\"fileMode\":416,\"uid\":1,\"gid\":2}]",
                    NULL);
         expect_status(r, 0);
         if (strncmp(r.out, "crw-rw-rw-", 10) != 0 || !strstr(r.out, " 10, 229 ") ||
@@ -734,20 +931,38 @@ static void test_devices(void **state)
         expect_contains(r.out, "/dev/random crw-rw-rw- 1:8\n");
         expect_contains(r.out, "/dev/tty crw-rw-rw- 5:0\n");
         expect_contains(r.out, "pts/ptmx\n/proc/self/fd\n/proc/self/fd/1\n");
+        /* fileMode 0640 (416), uid 1, gid 2, major 10 = 0xa, minor 200 = 0xc8 */
+        expect_contains(r.out, "/dev/net/tun crw-r----- 1:2 a:c8\n");
         result_done(&r);
 }
 
 static void test_network_namespace(void **state)
 {
+        _cleanup_free_ char *before = host_file("/proc/sys/net/ipv4/tcp_keepalive_time");
+        _cleanup_free_ char *after = NULL;
         struct result r;
 
         (void) state;
-        r = run_sh("ct-netns", "ls /sys/class/net; ip -o link | cut -d: -f2", NULL,
+        r = run_sh("ct-netns",
+                   "ls /sys/class/net; ip -o link | cut -d: -f2;"
+                   "cat /proc/sys/net/ipv4/tcp_keepalive_time",
+                   NULL,
                    ",\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"
-                   "{\"type\":\"mount\"},{\"type\":\"network\"}]",
+                   "{\"type\":\"mount\"},{\"type\":\"network\"}],"
+                   "\"sysctl\":{\"net.ipv4.tcp_keepalive_time\":\"1234\"}",
                    NULL);
         expect_status(r, 0);
-        assert_string_equal(r.out, "lo\n lo\n");
+        assert_string_equal(r.out, "lo\n lo\n1234\n");
+        /* The net sysctl went to the container's namespace, not the host's. */
+        after = host_file("/proc/sys/net/ipv4/tcp_keepalive_time");
+        if (!streq(before, after)) {
+                FILE *f = fopen("/proc/sys/net/ipv4/tcp_keepalive_time", "w");
+                if (f) {
+                        fputs(before, f);
+                        fclose(f);
+                }
+                fail_msg("the host's tcp_keepalive_time changed from %s to %s", before, after);
+        }
         result_done(&r);
 
         /* Without one, the container shares the agent's interfaces. */
@@ -770,6 +985,10 @@ int main(void)
                 cmocka_unit_test(test_user),
                 cmocka_unit_test(test_cgroup_limits),
                 cmocka_unit_test(test_cgroup_pids_limit),
+                cmocka_unit_test(test_cgroup_devices),
+                cmocka_unit_test(test_cgroup_cpuset),
+                cmocka_unit_test(test_cgroup_namespace_and_mount),
+                cmocka_unit_test(test_exec_joins_container),
                 cmocka_unit_test(test_masked_and_readonly_paths),
                 cmocka_unit_test(test_pid_namespace),
                 cmocka_unit_test(test_cwd_env),

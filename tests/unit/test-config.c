@@ -98,7 +98,8 @@ static void assert_defaults(const struct agent_config *c)
         assert_int_equal(c->debug_console_vport, 0);
         assert_int_equal(c->hotplug_timeout_ns, AGENT_DEFAULT_HOTPLUG_TIMEOUT);
         assert_false(c->unified_cgroup_hierarchy);
-        assert_int_equal(c->container_pipe_size, 0);
+        assert_int_equal(c->container_pipe_size, AGENT_DEFAULT_PIPE_SIZE);
+        assert_int_equal(c->stdio_buffer_size, AGENT_DEFAULT_STDIO_BUFFER);
         assert_string_equal(c->server_addr, AGENT_DEFAULT_SERVER_ADDR);
         assert_int_equal(c->passfd_listener_port, 0);
         assert_null(c->config_file);
@@ -570,8 +571,34 @@ static void test_pipe_size(void **state)
                 clear_log();
                 snprintf(buf, sizeof(buf), "agent.container_pipe_size=%s", bad[i]);
                 parse(&c, buf);
-                assert_int_equal(c.container_pipe_size, 0);
+                assert_int_equal(c.container_pipe_size, AGENT_DEFAULT_PIPE_SIZE);
                 assert_warned("agent.container_pipe_size", bad[i]);
+                agent_config_done(&c);
+        }
+}
+
+/* ---- agent.stdio_buffer_size ---- */
+
+static void test_stdio_buffer_size(void **state)
+{
+        static const char *const bad[] = { "", "65535", "67108865", "-1", "1M", "abc" };
+        struct agent_config c;
+        char buf[128];
+
+        (void) state;
+        parse(&c, "agent.stdio_buffer_size=65536");
+        assert_int_equal(c.stdio_buffer_size, 65536);
+        agent_config_done(&c);
+        parse(&c, "agent.stdio_buffer_size=67108864");
+        assert_int_equal(c.stdio_buffer_size, 64u << 20);
+        agent_config_done(&c);
+        assert_quiet();
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                clear_log();
+                snprintf(buf, sizeof(buf), "agent.stdio_buffer_size=%s", bad[i]);
+                parse(&c, buf);
+                assert_int_equal(c.stdio_buffer_size, AGENT_DEFAULT_STDIO_BUFFER);
+                assert_warned("agent.stdio_buffer_size", bad[i]);
                 agent_config_done(&c);
         }
 }
@@ -1043,6 +1070,7 @@ int main(void)
                 cmocka_unit_test_setup(test_hotplug_timeout, setup),
                 cmocka_unit_test_setup(test_unified_cgroup, setup),
                 cmocka_unit_test_setup(test_pipe_size, setup),
+                cmocka_unit_test_setup(test_stdio_buffer_size, setup),
                 cmocka_unit_test_setup(test_server_addr, setup),
                 cmocka_unit_test_setup(test_config_file, setup),
                 cmocka_unit_test_setup(test_seconds, setup),
