@@ -208,7 +208,7 @@ void container_setup_failed(struct container *c, const struct agent_error *err)
 
 /* ---- create ---- */
 
-static int validate_request(const Grpc__CreateContainerRequest *req, struct agent_error **err)
+int container_validate_request(const Grpc__CreateContainerRequest *req, struct agent_error **err)
 {
         const Grpc__Spec *s = req->oci;
 
@@ -391,7 +391,7 @@ int container_create(struct agent *a, struct rpc_call *call, struct agent_error 
         struct container *c;
         int r;
 
-        r = validate_request(req, err);
+        r = container_validate_request(req, err);
         if (r < 0)
                 return r;
         if (container_find(a, req->container_id))

@@ -40,6 +40,17 @@ static const struct {
         [SPAWN_NS_PID] = { "pid", CLONE_NEWPID, "pid" },
 };
 
+/* protobuf-c's repeated strings carry a count, execve wants a NULL terminator. (malloc is safe
+ * here: the agent is single-threaded, so no lock can be held across the fork.) */
+static char **strv_terminated(char **v, size_t n)
+{
+        char **out = xzalloc((n + 1) * sizeof(char *));
+
+        for (size_t i = 0; i < n; i++)
+                out[i] = v[i];
+        return out;
+}
+
 int spawn_ns_from_name(const char *name)
 {
         for (int i = 0; i < _SPAWN_NS_MAX; i++)
@@ -96,7 +107,8 @@ child_fail(int sync_fd, int errno_, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(m.text, sizeof(m.text), fmt, ap);
         va_end(ap);
-        (void) send(sync_fd, &m, sizeof(m), MSG_NOSIGNAL);
+        if (send(sync_fd, &m, sizeof(m), MSG_NOSIGNAL) < 0)
+                dprintf(STDERR_FILENO, "cata: %s: %s\n", m.text, strerror(m.value));
         _exit(1);
 }
 
@@ -225,15 +237,73 @@ static void stage2_stdio(const struct spawn_config *cfg, int sync_fd)
                 child_fail(sync_fd, errno, "make the terminal the controlling tty");
 }
 
-/* protobuf-c's repeated strings carry a count, execve wants a NULL terminator. (malloc is safe
- * here: the agent is single-threaded, so no lock can be held across the fork.) */
-static char **strv_terminated(char **v, size_t n)
-{
-        char **out = xzalloc((n + 1) * sizeof(char *));
 
-        for (size_t i = 0; i < n; i++)
-                out[i] = v[i];
-        return out;
+/* Blocks until `start` opens the FIFO for reading, then tells it we are going (one byte). From
+ * here on nobody reads the sync socket: failures also go to stderr. */
+static void wait_exec_fifo(const struct spawn_config *cfg, int sync_fd)
+{
+        int fd;
+
+        for (;;) {
+                fd = open(cfg->exec_fifo, O_WRONLY | O_CLOEXEC);
+                if (fd >= 0 || errno != EINTR)
+                        break;
+        }
+        if (fd < 0)
+                child_fail(sync_fd, errno, "open exec fifo `%s`", cfg->exec_fifo);
+        if (write(fd, "0", 1) != 1)
+                child_fail(sync_fd, errno, "write exec fifo `%s`", cfg->exec_fifo);
+        close(fd);
+}
+
+/* Runs one hook with the state on stdin, bounded by its timeout. */
+static int run_hook(const Grpc__Hook *h, const char *state)
+{
+        int in[2], status = 0;
+        pid_t pid;
+        long waited_ms = 0, limit_ms = h->timeout > 0 ? h->timeout * 1000 : -1;
+
+        if (pipe2(in, O_CLOEXEC) < 0)
+                return -errno;
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                char **argv = strv_terminated(h->args, h->n_args);
+                char **envp = strv_terminated(h->env, h->n_env);
+                if (dup2(in[0], 0) < 0)
+                        _exit(127);
+                if (h->n_args == 0) {
+                        argv = xzalloc(2 * sizeof(char *));
+                        argv[0] = h->path;
+                }
+                execve(h->path, argv, envp);
+                _exit(127);
+        }
+        close(in[0]);
+        if (state)
+                (void) !write(in[1], state, strlen(state));
+        close(in[1]);
+        while (waitpid(pid, &status, WNOHANG) == 0) {
+                if (limit_ms >= 0 && waited_ms >= limit_ms) {
+                        kill(pid, SIGKILL);
+                        (void) waitpid(pid, &status, 0);
+                        return -ETIMEDOUT;
+                }
+                usleep(10000);
+                waited_ms += 10;
+        }
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ECHILD;
+}
+
+static void run_start_hooks(const struct spawn_config *cfg, int sync_fd)
+{
+        for (size_t i = 0; i < cfg->n_start_hooks; i++) {
+                int r = run_hook(cfg->start_hooks[i], cfg->state_json);
+                if (r < 0)
+                        child_fail(sync_fd, -r, "startContainer hook `%s`",
+                                   cfg->start_hooks[i]->path);
+        }
 }
 
 static int seccomp_hook(void *userdata)
@@ -263,8 +333,12 @@ static void __attribute__((noreturn)) stage2(const struct spawn_config *cfg, int
         if (cfg->init) {
                 if (spawn_send(sync_fd, SPAWN_MSG_READY, 0) < 0)
                         _exit(1);
-                child_expect(sync_fd, SPAWN_MSG_START);
+                if (cfg->exec_fifo)
+                        wait_exec_fifo(cfg, sync_fd);
+                else
+                        child_expect(sync_fd, SPAWN_MSG_START);
         }
+        run_start_hooks(cfg, sync_fd);
         /* Identity and seccomp come after START: a strict profile must not be able to break the
          * sync socket, and without no_new_privs the filter has to be loaded while we still hold
          * CAP_SYS_ADMIN, which the identity code does at the right moment. */

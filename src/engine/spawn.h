@@ -76,6 +76,15 @@ struct spawn_config {
         struct seccomp_filter *seccomp; /* may be NULL */
         int stdio[3];                   /* become 0, 1, 2 in the process */
         bool terminal;                  /* stdio[0] is a pty slave: make it the ctty */
+        /* OCI runtime CLI mode (cata-runtime): after READY the init process does not wait for
+         * START on the sync socket (its creator exits) but blocks opening this FIFO for writing;
+         * `start` opens it for reading. Later errors go to the process's stderr. */
+        const char *exec_fifo;
+        /* Run in the container, after the rootfs is set up and before execve (OCI
+         * startContainer hooks): each is a NULL-terminated argv, env, and a timeout in s. */
+        const Grpc__Hook *const *start_hooks;
+        size_t n_start_hooks;
+        const char *state_json; /* the OCI state given to hooks on stdin */
 };
 
 /* Parses a namespace type name ("mount", "network", "pid", ...) or returns -EINVAL. */
