@@ -45,6 +45,7 @@ struct process {
         pid_t pid;
         pid_t stage1;
         enum process_state state;
+        bool exec_due; /* START was sent (init) or no START is needed (exec) */
         int exit_code;
         struct stdio stdio;
         int sync_fd;

@@ -200,7 +200,10 @@ static void handle_msg(struct process *p, const struct spawn_msg *m)
         }
 }
 
-/* EOF on the sync socket: the process exec'd (the socket is close-on-exec), or died. */
+/* EOF on the sync socket: the process exec'd (the socket is close-on-exec), or died. A child
+ * that fails says so (ERROR) before it exits, and that message is read before the EOF; so once
+ * execve was due, EOF without an error means it happened, even if the process has already
+ * exited (and been reaped) by the time we read it. */
 static void handle_eof(struct process *p)
 {
         _cleanup_error_ struct agent_error *err = NULL;
@@ -208,9 +211,10 @@ static void handle_eof(struct process *p)
         sync_close(p);
         if (list_empty(&p->pending))
                 return;
-        if (p->state == PROCESS_STARTING || (!p->init && p->state == PROCESS_SPAWNING)) {
-                if (p->state == PROCESS_STARTING)
-                        p->container->state = CONTAINER_RUNNING;
+        if (p->exec_due) {
+                if (p->init)
+                        p->container->state =
+                                p->state == PROCESS_EXITED ? CONTAINER_STOPPED : CONTAINER_RUNNING;
                 if (p->state != PROCESS_EXITED)
                         p->state = PROCESS_RUNNING;
                 pending_reply_ok(p);
@@ -313,6 +317,7 @@ int process_start(struct process *p, struct rpc_call *call, struct agent_error *
         if (r < 0)
                 return r;
         p->state = PROCESS_STARTING;
+        p->exec_due = true;
         r = spawn_send(p->sync_fd, SPAWN_MSG_START, 0);
         /* On failure the dispatcher's error reply also unparks the call. */
         if (r < 0)
@@ -421,6 +426,7 @@ int process_exec(struct container *c, struct rpc_call *call, struct agent_error 
                 cfg.identity = id;
                 cfg.seccomp = sc;
                 p = process_new(c, req->exec_id, false);
+                p->exec_due = true; /* no START for exec: execve follows setup directly */
                 r = process_spawn(p, &cfg, req->process, call, err);
                 if (r < 0 && list_empty(&p->pending) && process_gone(p))
                         process_free(p);

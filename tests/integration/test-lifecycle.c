@@ -154,6 +154,36 @@ static void test_exec(void **state)
         ttrpc_status_done(&st);
 }
 
+/* A process that exits at once may be reaped before the end of its setup handshake is read:
+ * Start and Exec must still succeed (a race the benchmark found). */
+static void test_instant_exit_races(void **state)
+{
+        struct ttrpc_status st = { 0 };
+        char *out = NULL;
+        int status;
+
+        (void) state;
+        start_sleeper("life-race", "sleep 1000");
+        for (int i = 0; i < 60; i++) {
+                char eid[16];
+                snprintf(eid, sizeof(eid), "t%d", i);
+                if (ct_exec(cl, "life-race", eid, "[\"true\"]", &st) != 0)
+                        fail_msg("exec %d: %s", i, st.message);
+                assert_int_equal(ct_read_all(cl, "life-race", eid, false, &out, NULL), 0);
+                free(out);
+                assert_int_equal(ct_wait(cl, "life-race", eid, &status, &st), 0);
+                assert_int_equal(status, 0);
+        }
+        assert_int_equal(ct_id_call(cl, "RemoveContainer", "life-race", &st), 0);
+        for (int i = 0; i < 40; i++) {
+                char id[24];
+                snprintf(id, sizeof(id), "life-race-%d", i);
+                ct_sh(cl, id, "true", NULL, &status);
+                assert_int_equal(status, 0);
+        }
+        ttrpc_status_done(&st);
+}
+
 /* SIGTERM to an init without a handler becomes SIGKILL (pid 1 would ignore it); with a
  * handler it is delivered. */
 static void test_signals(void **state)
@@ -533,6 +563,7 @@ int main(void)
                 cmocka_unit_test(test_run_output_and_status),
                 cmocka_unit_test(test_create_start_split),
                 cmocka_unit_test(test_exec),
+                cmocka_unit_test(test_instant_exit_races),
                 cmocka_unit_test(test_signals),
                 cmocka_unit_test(test_wait_semantics),
                 cmocka_unit_test(test_create_errors),
