@@ -208,6 +208,46 @@ void container_setup_failed(struct container *c, const struct agent_error *err)
 
 /* ---- create ---- */
 
+static bool has_namespace(const Grpc__Spec *s, const char *type)
+{
+        for (size_t i = 0; s->linux && i < s->linux->n_namespaces; i++)
+                if (streq(s->linux->namespaces[i]->type, type))
+                        return true;
+        return false;
+}
+
+/* A sysctl must land in a namespace of the container's own: otherwise it would change the
+ * whole VM, shared by every container of the pod. IPC keys need an ipc namespace,
+ * kernel.domainname a uts one; net.* is allowed as in Kata (the network namespace is the
+ * sandbox's); anything else (vm.*, kernel.hostname, ...) is refused. */
+static int validate_sysctls(const char *id, const Grpc__Spec *s, struct agent_error **err)
+{
+        static const char *const ipc_keys[] = { "kernel.msgmax", "kernel.msgmnb",
+                                                "kernel.msgmni", "kernel.sem",
+                                                "kernel.shmall", "kernel.shmmax",
+                                                "kernel.shmmni", "kernel.shm_rmid_forced" };
+
+        for (size_t i = 0; s->linux && i < s->linux->n_sysctl; i++) {
+                const char *key = s->linux->sysctl[i]->key;
+                bool ok = false;
+
+                for (size_t k = 0; k < ARRAY_SIZE(ipc_keys); k++)
+                        ok |= streq(key, ipc_keys[k]);
+                if (ok || startswith(key, "fs.mqueue."))
+                        ok = has_namespace(s, "ipc");
+                else if (streq(key, "kernel.domainname"))
+                        ok = has_namespace(s, "uts");
+                else if (startswith(key, "net."))
+                        ok = true;
+                if (!ok)
+                        return agent_error_setf(err, EINVAL,
+                                                "container `%s`: field `OCI.Linux.Sysctl`: `%s` "
+                                                "is not in a separate kernel namespace",
+                                                id, key);
+        }
+        return 0;
+}
+
 int container_validate_request(const Grpc__CreateContainerRequest *req, struct agent_error **err)
 {
         const Grpc__Spec *s = req->oci;
@@ -231,6 +271,8 @@ int container_validate_request(const Grpc__CreateContainerRequest *req, struct a
                                         "container `%s`: field `OCI.Process.Cwd` `%s` must be "
                                         "absolute",
                                         req->container_id, s->process->cwd);
+        if (validate_sysctls(req->container_id, s, err) < 0)
+                return -EINVAL;
         for (size_t i = 0; i < s->n_mounts; i++)
                 if (!s->mounts[i]->destination || s->mounts[i]->destination[0] != '/')
                         return agent_error_setf(

@@ -16,7 +16,9 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define STDIO_READ_CHUNK (64u << 10)
+#define STDIO_READ_CHUNK (128u << 10)
+/* An emptied buffer is kept this long before it is freed. */
+#define STDIO_IDLE_RELEASE_MS 1000
 
 static void out_init(struct stdio *s, struct stdio_out *o, const char *name)
 {
@@ -162,6 +164,19 @@ static void out_update_events(struct stdio_out *o)
         (void) loop_io_set_events(o->io, o->paused ? 0 : EPOLLIN);
 }
 
+static void out_idle_cb(struct loop_timer *t, void *userdata)
+{
+        struct stdio_out *o = userdata;
+
+        loop_timer_free(t);
+        o->idle_timer = NULL;
+        if (o->len == 0) {
+                free(o->buf);
+                o->buf = NULL;
+                o->cap = o->off = 0;
+        }
+}
+
 /* Serves parked readers in arrival order while there is data, or EOF. */
 static void out_serve(struct stdio_out *o)
 {
@@ -175,11 +190,14 @@ static void out_serve(struct stdio_out *o)
                 o->off += n;
                 o->len -= n;
         }
-        if (o->len == 0 && o->buf) {
-                /* Idle streams hold no buffer. */
-                free(o->buf);
-                o->buf = NULL;
-                o->cap = o->off = 0;
+        if (o->len == 0) {
+                o->off = 0;
+                /* Idle streams hold no buffer, but a busy one must not free and regrow it on
+                 * every read: release it only once it stayed empty for a while. */
+                if (o->buf && !o->idle_timer)
+                        o->idle_timer = loop_add_timer(
+                                o->owner->agent->loop,
+                                now_ns() + STDIO_IDLE_RELEASE_MS * 1000000ull, out_idle_cb, o);
         }
         if (o->paused && o->len < o->owner->buffer_max) {
                 o->paused = false;
@@ -194,6 +212,16 @@ static void out_close_fd(struct stdio_out *o)
         close_and_reset(&o->fd);
         loop_timer_free(o->drain_timer);
         o->drain_timer = NULL;
+}
+
+static void out_release(struct stdio_out *o)
+{
+        out_close_fd(o);
+        loop_timer_free(o->idle_timer);
+        o->idle_timer = NULL;
+        free(o->buf);
+        o->buf = NULL;
+        o->cap = o->off = o->len = 0;
 }
 
 static void out_set_eof(struct stdio_out *o)
@@ -323,11 +351,22 @@ int stdio_read(struct stdio *s, bool stderr_stream, struct rpc_call *call, uint3
 static void out_drain_cb(struct loop_timer *t, void *userdata)
 {
         struct stdio_out *o = userdata;
+        int pending = 0;
 
-        (void) t;
-        /* The process is gone but something still holds the pipe: stop waiting for it. */
-        if (!o->eof)
-                out_set_eof(o);
+        loop_timer_free(t);
+        o->drain_timer = NULL;
+        if (o->eof)
+                return;
+        /* The process is gone but something still holds the pipe. Stop waiting for it only
+         * when nothing it wrote is left behind: while our buffer is full (the host reads
+         * slowly) or bytes still sit in the pipe, closing it would lose output. */
+        if (o->paused || (ioctl(o->fd, FIONREAD, &pending) == 0 && pending > 0)) {
+                o->drain_timer =
+                        loop_add_timer(o->owner->agent->loop,
+                                       now_ns() + STDIO_DRAIN_MS * 1000000ull, out_drain_cb, o);
+                return;
+        }
+        out_set_eof(o);
 }
 
 void stdio_process_exited(struct stdio *s)
@@ -489,8 +528,6 @@ void stdio_done(struct stdio *s)
         in_close(&s->in);
         for (int i = 0; i < 3; i++)
                 close_and_reset(&s->child[i]);
-        free(s->out.buf);
-        free(s->err.buf);
-        s->out.buf = s->err.buf = NULL;
-        s->out.len = s->err.len = 0;
+        out_release(&s->out);
+        out_release(&s->err);
 }

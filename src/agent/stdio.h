@@ -10,12 +10,15 @@
  * never meets a full pipe while the host is slow to ask. The buffer is bounded
  * (agent.stdio_buffer_size, 1 MiB by default): when it is full the agent stops reading that pipe
  * and back-pressure reaches the writer exactly as a full pipe would. Nothing is dropped or
- * reordered. The buffer is freed whenever it empties, so an idle stream costs no buffer memory.
+ * reordered. The buffer is freed once it stayed empty for a second, so an idle stream costs no
+ * buffer memory while a busy one does not reallocate on every read.
  *
  * Kata's semantics: a read returns at most `len` bytes and parks while nothing is buffered; EOF
  * is OK with empty data. When the process exits, readers wait at most STDIO_DRAIN_MS for the rest
  * (a daemonised grandchild may hold the pipe open for ever); after that window the stream is at
- * EOF for good (sticky, unlike the Rust agent's notify that only wakes readers already waiting).
+ * EOF for good (sticky, unlike the Rust agent's notify that only wakes readers already waiting),
+ * but never while output is still waiting in the pipe or our buffer is full: the window is for
+ * a grandchild that holds the pipe, not a reason to drop what the process wrote.
  * A terminal process has one pty: stdout and stderr both read its master, stdin writes to it.
  */
 
@@ -45,6 +48,7 @@ struct stdio_out {
         bool eof;             /* no more data will arrive; what is buffered is still served */
         struct list_node readers;
         struct loop_timer *drain_timer;
+        struct loop_timer *idle_timer;
 };
 
 struct stdio_in {

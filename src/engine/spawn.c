@@ -98,6 +98,10 @@ int spawn_recv(int sync_fd, struct spawn_msg *ret)
 
 /* ---- child side: everything below runs in stage 1 or stage 2, never in the agent ---- */
 
+/* Stage 2 in exec-FIFO mode, once `start` has opened the FIFO: the write end, kept open
+ * (close-on-exec) so the reader sees EOF on execve, or an error line first. */
+static int exec_fifo_fd = -1;
+
 static void __attribute__((noreturn, format(printf, 3, 4)))
 child_fail(int sync_fd, int errno_, const char *fmt, ...)
 {
@@ -107,6 +111,8 @@ child_fail(int sync_fd, int errno_, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(m.text, sizeof(m.text), fmt, ap);
         va_end(ap);
+        if (exec_fifo_fd >= 0)
+                (void) dprintf(exec_fifo_fd, "%d %s", (int) m.value, m.text);
         if (send(sync_fd, &m, sizeof(m), MSG_NOSIGNAL) < 0)
                 dprintf(STDERR_FILENO, "cata: %s: %s\n", m.text, strerror(m.value));
         _exit(1);
@@ -237,23 +243,45 @@ static void stage2_stdio(const struct spawn_config *cfg, int sync_fd)
                 child_fail(sync_fd, errno, "make the terminal the controlling tty");
 }
 
+/* The FIFO lives in the runtime's state directory, which pivot_root hides: stage 1 opens it as
+ * an O_PATH descriptor, stage 2 inherits it and reopens it through /proc/self/fd (so the
+ * container needs /proc mounted, as with runc). */
+static int exec_fifo_path_fd = -1;
+
+/* Before READY, so a container without /proc fails at create, not at start. */
+static void check_exec_fifo(const struct spawn_config *cfg, int sync_fd)
+{
+        char path[64];
+
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", exec_fifo_path_fd);
+        if (access(path, W_OK) < 0)
+                child_fail(sync_fd, errno, "reach exec fifo `%s` through `%s` (is /proc mounted?)",
+                           cfg->exec_fifo, path);
+}
 
 /* Blocks until `start` opens the FIFO for reading, then tells it we are going (one byte). From
- * here on nobody reads the sync socket: failures also go to stderr. */
+ * here on nobody may read the sync socket: failures also go to stderr, and to the FIFO as one
+ * "<errno> <text>" record; the FIFO stays open until execve closes it, so its reader sees
+ * either EOF alone (exec'd) or the record then EOF. */
 static void wait_exec_fifo(const struct spawn_config *cfg, int sync_fd)
 {
+        char path[64];
         int fd;
 
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", exec_fifo_path_fd);
         for (;;) {
-                fd = open(cfg->exec_fifo, O_WRONLY | O_CLOEXEC);
+                fd = open(path, O_WRONLY | O_CLOEXEC);
                 if (fd >= 0 || errno != EINTR)
                         break;
         }
         if (fd < 0)
-                child_fail(sync_fd, errno, "open exec fifo `%s`", cfg->exec_fifo);
+                child_fail(sync_fd, errno, "open exec fifo `%s` (through `%s`)", cfg->exec_fifo,
+                           path);
+        close(exec_fifo_path_fd);
+        exec_fifo_path_fd = -1;
         if (write(fd, "0", 1) != 1)
                 child_fail(sync_fd, errno, "write exec fifo `%s`", cfg->exec_fifo);
-        close(fd);
+        exec_fifo_fd = fd;
 }
 
 /* Runs one hook with the state on stdin, bounded by its timeout. */
@@ -320,6 +348,10 @@ static void __attribute__((noreturn)) stage2(const struct spawn_config *cfg, int
 
         if (cfg->init)
                 stage2_setup_root(cfg, sync_fd);
+        /* Files the process creates get the usual 0644/0755, whatever the agent's umask. */
+        umask(022);
+        if (exec_fifo_path_fd >= 0)
+                check_exec_fifo(cfg, sync_fd);
         stage2_stdio(cfg, sync_fd);
         if (p->cwd && *p->cwd && chdir(p->cwd) < 0)
                 child_fail(sync_fd, errno, "chdir to cwd `%s`", p->cwd);
@@ -355,6 +387,13 @@ static void __attribute__((noreturn)) stage1(const struct spawn_config *cfg, int
         long pid;
 
         child_reset_signals();
+        /* Still the runtime's credentials and mount namespace: the path resolves and its
+         * directories are searchable (a user namespace's root may not search them). */
+        if (cfg->init && cfg->exec_fifo) {
+                exec_fifo_path_fd = open(cfg->exec_fifo, O_PATH | O_CLOEXEC);
+                if (exec_fifo_path_fd < 0)
+                        child_fail(sync_fd, errno, "open exec fifo `%s`", cfg->exec_fifo);
+        }
         if (cfg->cgroup && cgroup_enter(cfg->cgroup, getpid(), &err) < 0)
                 child_fail(sync_fd, err->errno_, "%s", err->msg);
         stage1_join_and_unshare(cfg, sync_fd);

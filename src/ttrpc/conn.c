@@ -144,17 +144,18 @@ static void conn_flush(struct ttrpc_conn *c)
         conn_update_events(c);
 }
 
-int ttrpc_conn_send(struct ttrpc_conn *c, uint32_t stream_id, uint8_t type, uint8_t flags,
-                    const uint8_t *body, size_t len)
+/* Queues a complete frame (header included), taking ownership of it. */
+static int conn_queue(struct ttrpc_conn *c, uint8_t *frame, size_t len)
 {
         struct wq_item *it;
 
-        if (c->failed)
+        if (c->failed) {
+                free(frame);
                 return 0;
-        if (len > TTRPC_MESSAGE_LENGTH_MAX)
-                return -EMSGSIZE;
+        }
         it = xzalloc(sizeof(*it));
-        it->buf = ttrpc_frame_encode(stream_id, type, flags, body, (uint32_t) len, &it->len);
+        it->buf = frame;
+        it->len = len;
         list_add_tail(&c->wq, &it->node);
         c->wq_bytes += it->len;
         c->wq_cost += it->len + sizeof(*it) + WQ_ITEM_OVERHEAD;
@@ -164,44 +165,63 @@ int ttrpc_conn_send(struct ttrpc_conn *c, uint32_t stream_id, uint8_t type, uint
         return 0;
 }
 
-static int response_pack(int code, const char *message, const uint8_t *payload, size_t len,
-                         uint8_t **ret, size_t *ret_len)
+int ttrpc_conn_send(struct ttrpc_conn *c, uint32_t stream_id, uint8_t type, uint8_t flags,
+                    const uint8_t *body, size_t len)
+{
+        size_t frame_len;
+        uint8_t *frame;
+
+        if (len > TTRPC_MESSAGE_LENGTH_MAX)
+                return -EMSGSIZE;
+        frame = ttrpc_frame_encode(stream_id, type, flags, body, (uint32_t) len, &frame_len);
+        return conn_queue(c, frame, frame_len);
+}
+
+/* Packs Response{status, payload} straight behind its frame header: the payload is copied once,
+ * into the buffer that is written to the socket. NULL when the body would exceed the limit. */
+static uint8_t *response_frame(uint32_t stream_id, int code, const char *message,
+                               const uint8_t *payload, size_t payload_len, size_t *ret_len)
 {
         Ttrpc__Status st = TTRPC__STATUS__INIT;
         Ttrpc__Response resp = TTRPC__RESPONSE__INIT;
-        uint8_t *buf;
+        struct ttrpc_header h = { .stream_id = stream_id, .type = TTRPC_TYPE_RESPONSE };
+        size_t body;
+        uint8_t *frame;
 
         st.code = code;
         st.message = (char *) (message ? message : "");
         resp.status = &st;
-        if (payload && len) {
+        if (payload && payload_len) {
                 resp.payload.data = (uint8_t *) payload;
-                resp.payload.len = len;
+                resp.payload.len = payload_len;
         }
-        *ret_len = ttrpc__response__get_packed_size(&resp);
-        buf = xmalloc(*ret_len);
-        ttrpc__response__pack(&resp, buf);
-        *ret = buf;
-        return 0;
+        body = ttrpc__response__get_packed_size(&resp);
+        if (body > TTRPC_MESSAGE_LENGTH_MAX) {
+                *ret_len = body;
+                return NULL;
+        }
+        frame = xmalloc(TTRPC_HEADER_SIZE + body);
+        h.length = (uint32_t) body;
+        ttrpc_header_encode(&h, frame);
+        ttrpc__response__pack(&resp, frame + TTRPC_HEADER_SIZE);
+        *ret_len = TTRPC_HEADER_SIZE + body;
+        return frame;
 }
 
 int ttrpc_conn_send_response(struct ttrpc_conn *c, uint32_t stream_id, int code,
                              const char *message, const uint8_t *payload, size_t payload_len)
 {
-        _cleanup_free_ uint8_t *buf = NULL;
         size_t len;
+        uint8_t *frame = response_frame(stream_id, code, message, payload, payload_len, &len);
 
-        response_pack(code, message, payload, payload_len, &buf, &len);
-        if (len > TTRPC_MESSAGE_LENGTH_MAX) {
+        if (!frame) {
                 char msg[128];
 
-                free(buf);
-                buf = NULL;
                 snprintf(msg, sizeof(msg), "message length %zu exceed maximum message size of %u",
                          len, TTRPC_MESSAGE_LENGTH_MAX);
-                response_pack(RPC_INVALID_ARGUMENT, msg, NULL, 0, &buf, &len);
+                frame = response_frame(stream_id, RPC_INVALID_ARGUMENT, msg, NULL, 0, &len);
         }
-        return ttrpc_conn_send(c, stream_id, TTRPC_TYPE_RESPONSE, 0, buf, len);
+        return conn_queue(c, frame, len);
 }
 
 /* Feeds one chunk to the decoder; may deliver several frames. */

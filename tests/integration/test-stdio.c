@@ -369,6 +369,22 @@ static void test_exit_drain_window(void **state)
         finish("stdio-drain", 0);
 }
 
+/* The process wrote more than our buffer holds and exited while the host was not reading: the
+ * drain window must not close the pipe on what is still in it (the benchmark found this). */
+static void test_exit_with_full_buffer_loses_nothing(void **state)
+{
+        uint64_t off = 0, bad;
+
+        (void) state;
+        /* 1 MiB fits our buffer, the next 1 MiB waits in the 1 MiB pipe; then the writer exits. */
+        start("stdio-full-exit", "[\"cata-stdio-helper\",\"gen\",\"2097152\"]", NULL, NULL);
+        usleep(1500000);
+        bad = read_pattern(cl, "stdio-full-exit", 32768, &off, 0);
+        assert_int_equal(off, 2u << 20);
+        assert_int_equal(bad, 0);
+        finish("stdio-full-exit", 0);
+}
+
 static void test_tty(void **state)
 {
         Grpc__TtyWinResizeRequest rz = GRPC__TTY_WIN_RESIZE_REQUEST__INIT;
@@ -469,6 +485,7 @@ int main(void)
                 cmocka_unit_test(test_interleaved_streams),
                 cmocka_unit_test(test_eof_semantics),
                 cmocka_unit_test(test_exit_drain_window),
+                cmocka_unit_test(test_exit_with_full_buffer_loses_nothing),
                 cmocka_unit_test(test_tty),
                 cmocka_unit_test(test_reconnect_mid_stream),
                 cmocka_unit_test(test_stalled_reader_bounded),

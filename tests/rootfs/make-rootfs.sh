@@ -7,6 +7,9 @@ shift
 bb=/bin/busybox
 [ -x "$bb" ] || { echo "make-rootfs: $bb missing (apt-get install busybox-static)" >&2; exit 1; }
 file -L "$bb" 2>/dev/null | grep -q 'statically linked' || true
+mkdir -p "$dir"
+# Non-root container users must be able to enter the image (mkdtemp makes 0700 directories).
+chmod 755 "$dir"
 mkdir -p "$dir/bin" "$dir/sbin" "$dir/usr/bin" "$dir/usr/sbin" "$dir/etc" "$dir/proc" "$dir/sys" \
         "$dir/dev" "$dir/tmp" "$dir/root" "$dir/run" "$dir/var/tmp"
 chmod 1777 "$dir/tmp" "$dir/var/tmp"
