@@ -100,8 +100,7 @@ struct container *container_find(struct agent *a, const char *id);
 
 /* The checks CreateContainer makes before touching anything (id, Root.Path, Process.Args, Cwd,
  * mount destinations). Pure: fuzzed. */
-int container_validate_request(const Grpc__CreateContainerRequest *req,
-                               struct agent_error **err);
+int container_validate_request(const Grpc__CreateContainerRequest *req, struct agent_error **err);
 
 /* Takes ownership of the request (call->req moves here). Replies or parks call. */
 int container_create(struct agent *a, struct rpc_call *call, struct agent_error **err);

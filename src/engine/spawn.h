@@ -78,7 +78,10 @@ struct spawn_config {
         bool terminal;                  /* stdio[0] is a pty slave: make it the ctty */
         /* OCI runtime CLI mode (cata-runtime): after READY the init process does not wait for
          * START on the sync socket (its creator exits) but blocks opening this FIFO for writing;
-         * `start` opens it for reading. Later errors go to the process's stderr. */
+         * `start` opens it for reading and gets one byte ("0"). The write end stays open until
+         * execve (close-on-exec): EOF after the byte means the process exec'd; a failure before
+         * (startContainer hook, identity, seccomp, execve) writes "<errno> <text>" first. Later
+         * errors also go to the process's stderr. */
         const char *exec_fifo;
         /* Run in the container, after the rootfs is set up and before execve (OCI
          * startContainer hooks): each is a NULL-terminated argv, env, and a timeout in s. */

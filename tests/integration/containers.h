@@ -25,8 +25,7 @@ char *ct_spec(const char *id, const char *args_json, const char *process_extra,
 int ct_create(struct ttrpc_client *c, const char *id, const char *spec_json, bool sandbox_pidns,
               struct ttrpc_status *st);
 /* StartContainer / PauseContainer / ResumeContainer / RemoveContainer (timeout 0). */
-int ct_id_call(struct ttrpc_client *c, const char *method, const char *id,
-               struct ttrpc_status *st);
+int ct_id_call(struct ttrpc_client *c, const char *method, const char *id, struct ttrpc_status *st);
 int ct_signal(struct ttrpc_client *c, const char *id, const char *eid, int sig,
               struct ttrpc_status *st);
 /* ExecProcess with args (JSON array) in the container. */

@@ -1,0 +1,474 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * exec (the agent's ExecProcess: the init's namespaces through /proc/<pid>/ns/<name>, its cgroup,
+ * the container's seccomp profile), the console (a pty whose master goes to --console-socket
+ * over SCM_RIGHTS, as runc sends it), and waiting for a child with signals forwarded.
+ */
+#include "base/cleanup.h"
+#include "base/util.h"
+#include "engine/cgroup.h"
+#include "engine/identity.h"
+#include "engine/seccomp.h"
+#include "oci/spec-json.h"
+#include "runtime/runtime.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+/* ---- console ---- */
+
+static int console_connect(const char *path, struct agent_error **err)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd;
+
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return agent_error_setf(err, ENAMETOOLONG, "console socket `%s`: path too long",
+                                        path);
+        strcpy(sa.sun_path, path);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return agent_error_set(err, errno, "console socket `%s`", path);
+        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+                int e = errno;
+                close(fd);
+                return agent_error_set(err, e, "connect to console socket `%s`", path);
+        }
+        return fd;
+}
+
+int rt_console_open(const char *socket_path, const Grpc__Process *proc, struct rt_console *con,
+                    struct agent_error **err)
+{
+        char name[64];
+
+        con->sock = console_connect(socket_path, err);
+        if (con->sock < 0)
+                return con->sock;
+        con->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (con->master < 0 || grantpt(con->master) < 0 || unlockpt(con->master) < 0 ||
+            ptsname_r(con->master, name, sizeof(name)) != 0)
+                return agent_error_set(err, errno, "allocate a pty");
+        con->slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (con->slave < 0)
+                return agent_error_set(err, errno, "open pty `%s`", name);
+        if (proc->consolesize && proc->consolesize->height && proc->consolesize->width) {
+                struct winsize ws = { .ws_row = (unsigned short) proc->consolesize->height,
+                                      .ws_col = (unsigned short) proc->consolesize->width };
+                (void) ioctl(con->master, TIOCSWINSZ, &ws);
+        }
+        return 0;
+}
+
+/* One message: the pty's name as data, the master as SCM_RIGHTS. */
+int rt_console_send(struct rt_console *con, struct agent_error **err)
+{
+        char name[64] = "/dev/ptmx";
+        union {
+                char buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } u = { 0 };
+        struct iovec iov;
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+        struct cmsghdr *cm;
+
+        (void) ptsname_r(con->master, name, sizeof(name));
+        iov = (struct iovec){ .iov_base = name, .iov_len = strlen(name) };
+        msg.msg_control = u.buf;
+        msg.msg_controllen = sizeof(u.buf);
+        cm = CMSG_FIRSTHDR(&msg);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &con->master, sizeof(int));
+        if (sendmsg(con->sock, &msg, MSG_NOSIGNAL) < 0)
+                return agent_error_set(err, errno, "send the pty master to the console socket");
+        close_and_reset(&con->master);
+        close_and_reset(&con->sock);
+        return 0;
+}
+
+void rt_console_close(struct rt_console *con)
+{
+        close_and_reset(&con->sock);
+        close_and_reset(&con->master);
+        close_and_reset(&con->slave);
+}
+
+void rt_stdio_for(const struct rt_console *con, int stdio[3])
+{
+        for (int i = 0; i < 3; i++) {
+                if (con && con->slave >= 0)
+                        stdio[i] = con->slave;
+                else
+                        stdio[i] = fcntl(i, F_GETFD) >= 0 ? i : -1;
+        }
+}
+
+/* ---- signals, waiting ---- */
+
+static volatile pid_t forward_pid;
+
+static void forward_signal(int sig)
+{
+        if (forward_pid > 0)
+                (void) kill(forward_pid, sig);
+}
+
+int rt_wait_child(pid_t pid)
+{
+        static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+        struct sigaction sa = { .sa_handler = forward_signal };
+        int status = 0;
+
+        forward_pid = pid;
+        for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+                (void) sigaction(sigs[i], &sa, NULL);
+        while (waitpid(pid, &status, 0) < 0) {
+                if (errno != EINTR) {
+                        rt_log(RT_LOG_WARN, "wait for process %d: %s", (int) pid, strerror(errno));
+                        return 255;
+                }
+        }
+        forward_pid = 0;
+        if (WIFSIGNALED(status))
+                return 128 + WTERMSIG(status);
+        return WEXITSTATUS(status);
+}
+
+int rt_parse_signal(const char *s, int *ret)
+{
+        uint64_t n;
+
+        if (parse_u64(s, 10, &n) == 0) {
+                if (n == 0 || n >= (uint64_t) NSIG)
+                        return -EINVAL;
+                *ret = (int) n;
+                return 0;
+        }
+        if (startswith(s, "SIG"))
+                s += 3;
+        for (int sig = 1; sig < SIGRTMIN; sig++) {
+                const char *name = sigabbrev_np(sig);
+                if (name && streq(name, s)) {
+                        *ret = sig;
+                        return 0;
+                }
+        }
+        return -EINVAL;
+}
+
+/* ---- exec ---- */
+
+struct exec_opts {
+        const char *id;
+        const char *cwd;
+        const char *process_file;
+        const char *pid_file;
+        const char *console_socket;
+        const char *user;
+        bool tty, detach;
+        char **env;
+        size_t n_env;
+        char **args;
+        size_t n_args;
+};
+
+static int parse_exec_opts(struct rt_context *ctx, int argc, char **argv, struct exec_opts *o)
+{
+        enum { OPT_CWD = 256, OPT_PID_FILE, OPT_CONSOLE_SOCKET };
+        static const struct option options[] = {
+                { "tty", no_argument, NULL, 't' },
+                { "cwd", required_argument, NULL, OPT_CWD },
+                { "env", required_argument, NULL, 'e' },
+                { "process", required_argument, NULL, 'p' },
+                { "detach", no_argument, NULL, 'd' },
+                { "pid-file", required_argument, NULL, OPT_PID_FILE },
+                { "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
+                { "user", required_argument, NULL, 'u' },
+                { NULL, 0, NULL, 0 },
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "+:te:p:du:", options, NULL)) >= 0) {
+                switch (c) {
+                case 't':
+                        o->tty = true;
+                        break;
+                case OPT_CWD:
+                        o->cwd = optarg;
+                        break;
+                case 'e':
+                        o->env = xrealloc(o->env, (o->n_env + 1) * sizeof(char *));
+                        o->env[o->n_env++] = optarg;
+                        break;
+                case 'p':
+                        o->process_file = optarg;
+                        break;
+                case 'd':
+                        o->detach = true;
+                        break;
+                case OPT_PID_FILE:
+                        o->pid_file = optarg;
+                        break;
+                case OPT_CONSOLE_SOCKET:
+                        o->console_socket = optarg;
+                        break;
+                case 'u':
+                        o->user = optarg;
+                        break;
+                case ':':
+                        return rt_usage_error(ctx, "option `%s` needs a value", argv[optind - 1]);
+                default:
+                        return rt_usage_error(ctx, "unknown option `%s`", argv[optind - 1]);
+                }
+        }
+        if (optind >= argc)
+                return rt_usage_error(ctx, "expects a container id");
+        o->id = argv[optind];
+        o->args = argv + optind + 1;
+        o->n_args = (size_t) (argc - optind - 1);
+        if (!o->process_file && o->n_args == 0)
+                return rt_usage_error(ctx, "expects a command (or --process FILE)");
+        return 0;
+}
+
+/* Replaces KEY=... in env, or appends. env has room for n + 1. */
+static void env_set(char **env, size_t *n, char *kv)
+{
+        size_t klen = strcspn(kv, "=");
+
+        for (size_t i = 0; i < *n; i++)
+                if (strncmp(env[i], kv, klen) == 0 && env[i][klen] == '=') {
+                        env[i] = kv;
+                        return;
+                }
+        env[(*n)++] = kv;
+}
+
+/* The process to run: --process FILE (an OCI process object), or the container's process with
+ * the command, --env, --cwd, --tty and --user applied (runc's way). proc is a shallow copy that
+ * points into the container's spec, the options and file_spec; only env and file_spec are
+ * owned (exec_process_done). */
+struct exec_process {
+        Grpc__Process proc;
+        Grpc__User user;
+        char **env;
+        Grpc__Spec *file_spec; /* from --process */
+};
+
+static int process_from_file(const char *path, struct exec_process *ep, struct agent_error **err)
+{
+        _cleanup_free_ char *text = NULL, *wrapped = NULL;
+        size_t len;
+        int r = read_file(path, RT_SPEC_FILE_MAX, &text, &len);
+
+        if (r < 0)
+                return agent_error_set(err, -r, "read `%s`", path);
+        wrapped = xasprintf("{\"ociVersion\":\"" RT_OCI_VERSION "\",\"root\":{\"path\":\"/\"},"
+                            "\"process\":%s}",
+                            text);
+        if (spec_from_json(wrapped, strlen(wrapped), &ep->file_spec, err) < 0)
+                return agent_error_wrap(err, "`%s`", path);
+        if (!ep->file_spec->process)
+                return agent_error_setf(err, EINVAL, "`%s`: no process", path);
+        ep->proc = *ep->file_spec->process;
+        return 0;
+}
+
+static int parse_user(const char *s, Grpc__User *u, struct agent_error **err)
+{
+        _cleanup_free_ char *copy = xstrdup(s);
+        char *colon = strchr(copy, ':');
+        uint64_t uid, gid = 0;
+
+        if (colon)
+                *colon = '\0';
+        if (parse_u64(copy, 10, &uid) < 0 || uid > UINT32_MAX ||
+            (colon && (parse_u64(colon + 1, 10, &gid) < 0 || gid > UINT32_MAX)))
+                return agent_error_setf(err, EINVAL, "--user `%s`: expected UID[:GID] (numbers)",
+                                        s);
+        u->uid = (uint32_t) uid;
+        u->gid = (uint32_t) gid;
+        return 0;
+}
+
+static int build_process(const struct rt_state *st, const struct exec_opts *o,
+                         struct exec_process *ep, struct agent_error **err)
+{
+        const Grpc__Process *base = st->spec->process;
+        size_t n_env;
+
+        if (o->process_file)
+                return process_from_file(o->process_file, ep, err);
+        if (!base)
+                return agent_error_setf(err, EINVAL, "the container's config has no process");
+        ep->proc = *base;
+        ep->proc.args = o->args;
+        ep->proc.n_args = o->n_args;
+        ep->proc.terminal = o->tty;
+        ep->proc.consolesize = NULL;
+        ep->env = xzalloc((base->n_env + o->n_env + 1) * sizeof(char *));
+        memcpy(ep->env, base->env, base->n_env * sizeof(char *));
+        n_env = base->n_env;
+        for (size_t i = 0; i < o->n_env; i++)
+                env_set(ep->env, &n_env, o->env[i]);
+        ep->proc.env = ep->env;
+        ep->proc.n_env = n_env;
+        if (o->cwd)
+                ep->proc.cwd = (char *) o->cwd;
+        if (o->user) {
+                ep->user = base->user ? *base->user : (Grpc__User) GRPC__USER__INIT;
+                ep->user.n_additionalgids = 0;
+                ep->proc.user = &ep->user;
+                return parse_user(o->user, &ep->user, err);
+        }
+        return 0;
+}
+
+static void exec_process_done(struct exec_process *ep)
+{
+        free(ep->env);
+        if (ep->file_spec)
+                spec_free(ep->file_spec);
+}
+
+static const char *proc_ns_name(enum spawn_ns ns)
+{
+        switch (ns) {
+        case SPAWN_NS_NET:
+                return "net";
+        case SPAWN_NS_MNT:
+                return "mnt";
+        default:
+                return spawn_ns_name(ns);
+        }
+}
+
+struct exec_run {
+        struct exec_process ep;
+        struct rt_console con;
+        struct cgroup *cg;
+        struct identity *identity;
+        struct seccomp_filter *seccomp;
+        struct rt_spawned sp;
+        int sync_fd;
+        char ns_paths[_SPAWN_NS_MAX][64];
+};
+
+static int exec_prepare(const struct rt_state *st, const struct exec_opts *o, struct exec_run *x,
+                        struct agent_error **err)
+{
+        const Grpc__Process *p = &x->ep.proc;
+        int r = build_process(st, o, &x->ep, err);
+
+        if (r < 0)
+                return r;
+        if (p->n_args == 0)
+                return agent_error_setf(err, EINVAL, "process.args is empty");
+        if (p->cwd && *p->cwd && p->cwd[0] != '/')
+                return agent_error_setf(err, EINVAL, "cwd `%s` must be absolute", p->cwd);
+        if (p->terminal && !o->console_socket)
+                return agent_error_setf(err, EINVAL, "a terminal needs --console-socket");
+        if (!p->terminal && o->console_socket)
+                return agent_error_setf(err, EINVAL, "--console-socket needs a terminal (--tty)");
+        if (p->terminal && (r = rt_console_open(o->console_socket, p, &x->con, err)) < 0)
+                return r;
+        r = cgroup_new(CGROUP_ROOT, st->cgroup_path, &x->cg, err);
+        if (r >= 0)
+                r = identity_new(p, &x->identity, err);
+        if (r >= 0 && st->spec->linux && st->spec->linux->seccomp)
+                r = seccomp_filter_new(st->spec->linux->seccomp, &x->seccomp, err);
+        return r;
+}
+
+static int exec_spawn(const struct rt_state *st, struct exec_run *x, struct agent_error **err)
+{
+        struct spawn_config cfg = {
+                .init = false,
+                .spec = st->spec,
+                .process = &x->ep.proc,
+                .cgroup = x->cg,
+                .identity = x->identity,
+                .seccomp = x->seccomp,
+                .terminal = x->ep.proc.terminal,
+        };
+        int r;
+
+        for (int i = 0; i < _SPAWN_NS_MAX; i++) {
+                snprintf(x->ns_paths[i], sizeof(x->ns_paths[i]), "/proc/%d/ns/%s", (int) st->pid,
+                         proc_ns_name(i));
+                cfg.ns[i].enabled = st->ns[i];
+                cfg.ns[i].path = st->ns[i] ? x->ns_paths[i] : NULL;
+        }
+        rt_stdio_for(&x->con, cfg.stdio);
+        r = spawn_start(&cfg, &x->sp.stage1, &x->sync_fd, err);
+        if (r < 0)
+                return r;
+        if (x->con.slave >= 0)
+                close_and_reset(&x->con.slave);
+        r = rt_spawn_wait(x->sync_fd, false, st->spec, &x->sp, err);
+        close_and_reset(&x->sync_fd);
+        if (r >= 0 && x->con.master >= 0)
+                r = rt_console_send(&x->con, err);
+        return r;
+}
+
+static void exec_done(struct exec_run *x)
+{
+        exec_process_done(&x->ep);
+        rt_console_close(&x->con);
+        x->cg = cgroup_free(x->cg);
+        x->identity = identity_free(x->identity);
+        x->seccomp = seccomp_filter_free(x->seccomp);
+        close_and_reset(&x->sync_fd);
+}
+
+int cmd_exec(struct rt_context *ctx, int argc, char **argv)
+{
+        _cleanup_error_ struct agent_error *err = NULL;
+        _cleanup_state_ struct rt_state *st = NULL;
+        struct exec_opts o = { 0 };
+        struct exec_run x = {
+                .con = { .sock = -EBADF, .master = -EBADF, .slave = -EBADF },
+                .sync_fd = -EBADF,
+        };
+        enum rt_status s;
+        int r;
+
+        if (parse_exec_opts(ctx, argc, argv, &o) != 0) {
+                free(o.env);
+                return 1;
+        }
+        r = rt_state_load(ctx, o.id, &st, &err);
+        if (r >= 0 && (s = rt_status(ctx, st)) != RT_STATUS_RUNNING && s != RT_STATUS_CREATED)
+                r = agent_error_setf(&err, EINVAL, "cannot exec in a %s container",
+                                     rt_status_name(s));
+        if (r >= 0)
+                r = exec_prepare(st, &o, &x, &err);
+        if (r >= 0)
+                r = exec_spawn(st, &x, &err);
+        if (r >= 0 && o.pid_file && (r = rt_write_pid_file(o.pid_file, x.sp.pid, &err)) < 0) {
+                (void) kill(x.sp.pid, SIGKILL);
+                (void) waitpid(x.sp.pid, NULL, 0);
+        }
+        exec_done(&x);
+        free(o.env);
+        if (r < 0) {
+                if (st)
+                        agent_error_wrap(&err, "container `%s`: exec", st->id);
+                return rt_fail_error(err);
+        }
+        return o.detach ? 0 : rt_wait_child(x.sp.pid);
+}

@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* kill, delete, ps, pause, resume, update, spec: each loads the state, checks the status and
+ * calls the engine (cgroup_*) the way the agent's RPCs do. */
+#include "base/cleanup.h"
+#include "base/util.h"
+#include "engine/cgroup.h"
+#include "oci/spec-json.h"
+#include "runtime/runtime.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define DELETE_WAIT_MS 2000
+
+/* Loads the container named by the only argument left after the options. */
+static int load_one(struct rt_context *ctx, int argc, char **argv, struct rt_state **ret)
+{
+        _cleanup_error_ struct agent_error *err = NULL;
+
+        if (optind != argc - 1)
+                return rt_usage_error(ctx, "expects exactly one container id");
+        if (rt_state_load(ctx, argv[optind], ret, &err) < 0)
+                return rt_fail_error(err);
+        return 0;
+}
+
+/* For commands whose only option is none: getopt still runs, so `--help`-like typos fail. */
+static int no_options(struct rt_context *ctx, int argc, char **argv)
+{
+        static const struct option none[] = { { NULL, 0, NULL, 0 } };
+
+        if (getopt_long(argc, argv, "+:", none, NULL) >= 0)
+                return rt_usage_error(ctx, "unknown option `%s`", argv[optind - 1]);
+        return 0;
+}
+
+static int open_cgroup(const struct rt_state *st, struct cgroup **ret)
+{
+        _cleanup_error_ struct agent_error *err = NULL;
+
+        if (cgroup_new(CGROUP_ROOT, st->cgroup_path, ret, &err) < 0)
+                return rt_fail("container `%s`: %s", st->id, err->msg);
+        return 0;
+}
+
+/* ---- kill ---- */
+
+int cmd_kill(struct rt_context *ctx, int argc, char **argv)
+{
+        static const struct option options[] = {
+                { "all", no_argument, NULL, 'a' },
+                { NULL, 0, NULL, 0 },
+        };
+        _cleanup_state_ struct rt_state *st = NULL;
+        struct cgroup *cg = NULL;
+        bool all = false;
+        int c, sig = SIGTERM, r;
+
+        while ((c = getopt_long(argc, argv, "+:a", options, NULL)) >= 0) {
+                if (c != 'a')
+                        return rt_usage_error(ctx, "unknown option `%s`", argv[optind - 1]);
+                all = true;
+        }
+        if (optind == argc - 2) {
+                if (rt_parse_signal(argv[argc - 1], &sig) < 0)
+                        return rt_fail("unknown signal `%s`", argv[argc - 1]);
+                argc--;
+        }
+        if (load_one(ctx, argc, argv, &st) != 0)
+                return 1;
+        /* --all still reaches what outlived the init (exec'd processes in a shared pid ns). */
+        if (!all && rt_status(ctx, st) == RT_STATUS_STOPPED)
+                return rt_fail("container `%s` is not running", st->id);
+        if (!all) {
+                if (kill(st->pid, sig) < 0)
+                        return rt_fail("container `%s`: signal %d to process %d: %s", st->id, sig,
+                                       (int) st->pid, strerror(errno));
+                return 0;
+        }
+        if (open_cgroup(st, &cg) != 0)
+                return 1;
+        r = cgroup_kill_all(cg, sig);
+        cgroup_free(cg);
+        if (r < 0)
+                return rt_fail("container `%s`: signal %d to every process: %s", st->id, sig,
+                               strerror(-r));
+        return 0;
+}
+
+/* ---- delete ---- */
+
+/* Not our child in general (create exited): poll /proc, and reap it when it is ours (run). */
+static void wait_gone(const struct rt_state *st)
+{
+        for (int waited = 0; waited < DELETE_WAIT_MS; waited += 10) {
+                (void) waitpid(st->pid, NULL, WNOHANG);
+                if (!rt_pid_alive(st->pid, st->pid_start_time))
+                        return;
+                usleep(10000);
+        }
+        rt_log(RT_LOG_WARN, "container `%s`: process %d still there after %d ms", st->id,
+               (int) st->pid, DELETE_WAIT_MS);
+}
+
+void rt_destroy(const struct rt_context *ctx, struct rt_state *st)
+{
+        _cleanup_error_ struct agent_error *err = NULL;
+        _cleanup_free_ char *state = NULL;
+        struct cgroup *cg = NULL;
+
+        if (rt_pid_alive(st->pid, st->pid_start_time))
+                (void) kill(st->pid, SIGKILL);
+        if (cgroup_new(CGROUP_ROOT, st->cgroup_path, &cg, &err) < 0) {
+                rt_log(RT_LOG_WARN, "container `%s`: %s", st->id, err->msg);
+                err = agent_error_free(err);
+        }
+        if (cg)
+                (void) cgroup_kill_all(cg, SIGKILL);
+        wait_gone(st);
+        if (cg && cgroup_destroy(cg, &err) < 0) {
+                rt_log(RT_LOG_WARN, "container `%s`: %s", st->id, err->msg);
+                err = agent_error_free(err);
+        }
+        state = rt_state_json(st, RT_STATUS_STOPPED, false, false);
+        if (rt_hooks_run(st->spec, RT_HOOK_POSTSTOP, state, &err) < 0)
+                rt_log(RT_LOG_WARN, "container `%s`: %s", st->id, err->msg);
+        rt_state_remove(ctx, st->id);
+        rt_log(RT_LOG_INFO, "container `%s` deleted", st->id);
+}
+
+int cmd_delete(struct rt_context *ctx, int argc, char **argv)
+{
+        static const struct option options[] = {
+                { "force", no_argument, NULL, 'f' },
+                { NULL, 0, NULL, 0 },
+        };
+        _cleanup_error_ struct agent_error *err = NULL;
+        _cleanup_state_ struct rt_state *st = NULL;
+        bool force = false;
+        enum rt_status s;
+        int c;
+
+        while ((c = getopt_long(argc, argv, "+:f", options, NULL)) >= 0) {
+                if (c != 'f')
+                        return rt_usage_error(ctx, "unknown option `%s`", argv[optind - 1]);
+                force = true;
+        }
+        if (optind != argc - 1)
+                return rt_usage_error(ctx, "expects exactly one container id");
+        if (rt_state_load(ctx, argv[optind], &st, &err) < 0) {
+                /* runc: --force on a container that is not there (or half made: a directory
+                 * without state.json) succeeds, and removes what there is. */
+                if (force && err->errno_ == ENOENT) {
+                        rt_state_remove(ctx, argv[optind]);
+                        return 0;
+                }
+                return rt_fail_error(err);
+        }
+        s = rt_status(ctx, st);
+        if ((s == RT_STATUS_RUNNING || s == RT_STATUS_PAUSED) && !force)
+                return rt_fail("cannot delete container `%s` that is %s (use --force)", st->id,
+                               rt_status_name(s));
+        rt_destroy(ctx, st);
+        return 0;
+}
+
+/* ---- ps, pause, resume ---- */
+
+static void print_ps_row(pid_t pid)
+{
+        _cleanup_free_ char *cmd = NULL;
+        char path[64];
+        size_t len = 0;
+
+        snprintf(path, sizeof(path), "/proc/%d/cmdline", (int) pid);
+        if (read_file(path, 4096, &cmd, &len) < 0)
+                cmd = xstrdup("");
+        for (size_t i = 0; i + 1 < len; i++)
+                if (cmd[i] == '\0')
+                        cmd[i] = ' ';
+        printf("%-8d%s\n", (int) pid, cmd);
+}
+
+int cmd_ps(struct rt_context *ctx, int argc, char **argv)
+{
+        static const struct option options[] = {
+                { "format", required_argument, NULL, 'f' },
+                { NULL, 0, NULL, 0 },
+        };
+        _cleanup_state_ struct rt_state *st = NULL;
+        const char *format = "table";
+        struct cgroup *cg = NULL;
+        pid_t *pids = NULL;
+        size_t n = 0;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "+:f:", options, NULL)) >= 0) {
+                if (c != 'f')
+                        return rt_usage_error(ctx, "bad option `%s`", argv[optind - 1]);
+                format = optarg;
+        }
+        if (!streq(format, "table") && !streq(format, "json"))
+                return rt_usage_error(ctx, "invalid format `%s` (table or json)", format);
+        if (load_one(ctx, argc, argv, &st) != 0 || open_cgroup(st, &cg) != 0)
+                return 1;
+        r = cgroup_pids(cg, &pids, &n);
+        cgroup_free(cg);
+        if (r < 0)
+                return rt_fail("container `%s`: list processes: %s", st->id, strerror(-r));
+        if (streq(format, "json")) {
+                fputc('[', stdout);
+                for (size_t i = 0; i < n; i++)
+                        printf("%s%d", i ? "," : "", (int) pids[i]);
+                fputs("]\n", stdout);
+        } else {
+                printf("%-8s%s\n", "PID", "CMD");
+                for (size_t i = 0; i < n; i++)
+                        print_ps_row(pids[i]);
+        }
+        free(pids);
+        return 0;
+}
+
+static int pause_resume(struct rt_context *ctx, int argc, char **argv, bool pause)
+{
+        _cleanup_error_ struct agent_error *err = NULL;
+        _cleanup_state_ struct rt_state *st = NULL;
+        struct cgroup *cg = NULL;
+        enum rt_status s;
+        int r;
+
+        if (no_options(ctx, argc, argv) != 0 || load_one(ctx, argc, argv, &st) != 0)
+                return 1;
+        s = rt_status(ctx, st);
+        if (s != (pause ? RT_STATUS_RUNNING : RT_STATUS_PAUSED))
+                return rt_fail("container `%s` is %s, not %s", st->id, rt_status_name(s),
+                               pause ? "running" : "paused");
+        if (open_cgroup(st, &cg) != 0)
+                return 1;
+        r = cgroup_freeze(cg, pause, &err);
+        cgroup_free(cg);
+        if (r >= 0) {
+                st->paused = pause;
+                r = rt_state_save(ctx, st, &err);
+        }
+        if (r < 0)
+                return rt_fail("container `%s`: %s", st->id, err->msg);
+        return 0;
+}
+
+int cmd_pause(struct rt_context *ctx, int argc, char **argv)
+{
+        return pause_resume(ctx, argc, argv, true);
+}
+
+int cmd_resume(struct rt_context *ctx, int argc, char **argv)
+{
+        return pause_resume(ctx, argc, argv, false);
+}
+
+/* ---- update ---- */
+
+/* An OCI linux.resources object, read by wrapping it in a minimal config (as cata-ctl does). */
+static int read_resources(const char *file, Grpc__Spec **ret, struct agent_error **err)
+{
+        _cleanup_free_ char *text = NULL, *wrapped = NULL;
+        const char *path = streq(file, "-") ? "/dev/stdin" : file;
+        size_t len;
+        int r = read_file(path, RT_SPEC_FILE_MAX, &text, &len);
+
+        if (r < 0)
+                return agent_error_set(err, -r, "read `%s`", file);
+        wrapped = xasprintf("{\"ociVersion\":\"" RT_OCI_VERSION "\",\"root\":{\"path\":\"/\"},"
+                            "\"linux\":{\"resources\":%s}}",
+                            text);
+        if (spec_from_json(wrapped, strlen(wrapped), ret, err) < 0)
+                return agent_error_wrap(err, "`%s`", file);
+        return 0;
+}
+
+int cmd_update(struct rt_context *ctx, int argc, char **argv)
+{
+        static const struct option options[] = {
+                { "resources", required_argument, NULL, 'r' },
+                { NULL, 0, NULL, 0 },
+        };
+        _cleanup_error_ struct agent_error *err = NULL;
+        _cleanup_state_ struct rt_state *st = NULL;
+        _cleanup_(spec_freep) Grpc__Spec *res = NULL;
+        const char *file = NULL;
+        struct cgroup *cg = NULL;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "+:r:", options, NULL)) >= 0) {
+                if (c != 'r')
+                        return rt_usage_error(ctx, "bad option `%s`", argv[optind - 1]);
+                file = optarg;
+        }
+        if (!file)
+                return rt_usage_error(ctx, "--resources FILE is required");
+        if (load_one(ctx, argc, argv, &st) != 0)
+                return 1;
+        if (rt_status(ctx, st) == RT_STATUS_STOPPED)
+                return rt_fail("container `%s` is stopped", st->id);
+        if (read_resources(file, &res, &err) < 0)
+                return rt_fail_error(err);
+        if (!res->linux || !res->linux->resources)
+                return 0;
+        if (open_cgroup(st, &cg) != 0)
+                return 1;
+        r = cgroup_apply(cg, res->linux->resources, &err);
+        cgroup_free(cg);
+        if (r < 0)
+                return rt_fail("container `%s`: update resources: %s", st->id, err->msg);
+        return 0;
+}
+
+/* ---- spec ---- */
+
+/* runc's default spec, with cata-runtime's hostname. */
+static const char default_spec[] =
+        "{\"ociVersion\":\"" RT_OCI_VERSION "\","
+        "\"process\":{\"terminal\":true,\"user\":{\"uid\":0,\"gid\":0},\"args\":[\"sh\"],"
+        "\"env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\","
+        "\"TERM=xterm\"],\"cwd\":\"/\","
+        "\"capabilities\":{"
+        "\"bounding\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
+        "\"effective\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
+        "\"permitted\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
+        "\"ambient\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"]},"
+        "\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1024,\"soft\":1024}],"
+        "\"noNewPrivileges\":true},"
+        "\"root\":{\"path\":\"rootfs\",\"readonly\":true},"
+        "\"hostname\":\"cata\","
+        "\"mounts\":["
+        "{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+        "{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","
+        "\"options\":[\"nosuid\",\"strictatime\",\"mode=755\",\"size=65536k\"]},"
+        "{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\","
+        "\"options\":[\"nosuid\",\"noexec\",\"newinstance\",\"ptmxmode=0666\",\"mode=0620\","
+        "\"gid=5\"]},"
+        "{\"destination\":\"/dev/shm\",\"type\":\"tmpfs\",\"source\":\"shm\","
+        "\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"mode=1777\",\"size=65536k\"]},"
+        "{\"destination\":\"/dev/mqueue\",\"type\":\"mqueue\",\"source\":\"mqueue\","
+        "\"options\":[\"nosuid\",\"noexec\",\"nodev\"]},"
+        "{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\","
+        "\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"ro\"]},"
+        "{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\","
+        "\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"relatime\",\"ro\"]}],"
+        "\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]},"
+        "\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},"
+        "{\"type\":\"uts\"},{\"type\":\"mount\"}],"
+        "\"maskedPaths\":[\"/proc/acpi\",\"/proc/asound\",\"/proc/kcore\",\"/proc/keys\","
+        "\"/proc/latency_stats\",\"/proc/timer_list\",\"/proc/timer_stats\","
+        "\"/proc/sched_debug\",\"/sys/firmware\",\"/proc/scsi\"],"
+        "\"readonlyPaths\":[\"/proc/bus\",\"/proc/fs\",\"/proc/irq\",\"/proc/sys\","
+        "\"/proc/sysrq-trigger\"]}}";
+
+static int write_new_file(const char *path, const char *text)
+{
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        size_t len = strlen(text);
+
+        if (fd < 0)
+                return -errno;
+        if (write(fd, text, len) != (ssize_t) len || write(fd, "\n", 1) != 1) {
+                int e = errno ? errno : EIO;
+                (void) unlink(path);
+                return -e;
+        }
+        return 0;
+}
+
+int cmd_spec(struct rt_context *ctx, int argc, char **argv)
+{
+        static const struct option options[] = {
+                { "bundle", required_argument, NULL, 'b' },
+                { NULL, 0, NULL, 0 },
+        };
+        _cleanup_error_ struct agent_error *err = NULL;
+        _cleanup_(spec_freep) Grpc__Spec *spec = NULL;
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        const char *bundle = ".";
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "+:b:", options, NULL)) >= 0) {
+                if (c != 'b')
+                        return rt_usage_error(ctx, "bad option `%s`", argv[optind - 1]);
+                bundle = optarg;
+        }
+        if (optind != argc)
+                return rt_usage_error(ctx, "takes no arguments");
+        if (spec_from_json(default_spec, strlen(default_spec), &spec, &err) < 0)
+                return rt_fail("the built-in spec: %s", err->msg);
+        text = spec_to_json(spec);
+        path = xasprintf("%s/config.json", bundle);
+        r = text ? write_new_file(path, text) : -EINVAL;
+        if (r == -EEXIST)
+                return rt_fail("`%s` exists: remove it first", path);
+        if (r < 0)
+                return rt_fail("write `%s`: %s", path, strerror(-r));
+        return 0;
+}
