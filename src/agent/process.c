@@ -127,34 +127,13 @@ static void stage1_exited_cb(pid_t pid, int status, void *userdata)
         container_process_gone(p->container);
 }
 
-static int write_id_map(pid_t pid, const char *file, Grpc__LinuxIDMapping **m, size_t n)
-{
-        char path[64], buf[4096];
-        size_t len = 0;
-        _cleanup_close_ int fd = -EBADF;
-
-        for (size_t i = 0; i < n && len < sizeof(buf) - 64; i++)
-                len += (size_t) snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n",
-                                         m[i]->containerid, m[i]->hostid, m[i]->size);
-        if (len == 0)
-                return 0;
-        snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, file);
-        fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0 || write(fd, buf, len) != (ssize_t) len)
-                return -errno;
-        return 0;
-}
 
 static int handle_userns(struct process *p, pid_t pid)
 {
         const Grpc__Linux *l = p->container->req->oci->linux;
         int r = 0;
 
-        if (l) {
-                r = write_id_map(pid, "uid_map", l->uidmappings, l->n_uidmappings);
-                if (r >= 0)
-                        r = write_id_map(pid, "gid_map", l->gidmappings, l->n_gidmappings);
-        }
+        r = spawn_write_id_maps(pid, l);
         if (r < 0)
                 log_warn("container `%s`: writing user namespace maps failed: %s", p->container->id,
                          strerror(-r));

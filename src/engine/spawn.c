@@ -64,6 +64,36 @@ const char *spawn_ns_name(enum spawn_ns ns)
         return ns < _SPAWN_NS_MAX ? ns_table[ns].name : "unknown";
 }
 
+static int write_id_map(pid_t pid, const char *file, Grpc__LinuxIDMapping **m, size_t n)
+{
+        char path[64], buf[4096];
+        size_t len = 0;
+        _cleanup_close_ int fd = -EBADF;
+
+        for (size_t i = 0; i < n && len < sizeof(buf) - 64; i++)
+                len += (size_t) snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n",
+                                         m[i]->containerid, m[i]->hostid, m[i]->size);
+        if (len == 0)
+                return 0;
+        snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, file);
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, buf, len) != (ssize_t) len)
+                return -errno;
+        return 0;
+}
+
+int spawn_write_id_maps(pid_t pid, const Grpc__Linux *l)
+{
+        int r;
+
+        if (!l)
+                return 0;
+        r = write_id_map(pid, "uid_map", l->uidmappings, l->n_uidmappings);
+        if (r >= 0)
+                r = write_id_map(pid, "gid_map", l->gidmappings, l->n_gidmappings);
+        return r;
+}
+
 int spawn_send(int sync_fd, enum spawn_msg_type type, int32_t value)
 {
         struct spawn_msg m = { .type = type, .value = value };

@@ -102,6 +102,10 @@ const char *spawn_ns_name(enum spawn_ns ns);
 int spawn_start(const struct spawn_config *cfg, pid_t *ret_stage1, int *ret_sync,
                 struct agent_error **err);
 
+/* Answers SPAWN_MSG_USERNS: writes Linux.UIDMappings/GIDMappings to /proc/<pid>/{uid,gid}_map
+ * (nothing when l is NULL or has none). Returns 0 or -errno. */
+int spawn_write_id_maps(pid_t pid, const Grpc__Linux *l);
+
 /* Sends one message (START, USERNS_DONE). */
 int spawn_send(int sync_fd, enum spawn_msg_type type, int32_t value);
 

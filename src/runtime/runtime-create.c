@@ -208,23 +208,6 @@ static int make_state_dir(struct creation *c, struct agent_error **err)
 
 /* ---- sync messages ---- */
 
-static int write_id_map(pid_t pid, const char *file, Grpc__LinuxIDMapping **m, size_t n)
-{
-        char path[64], buf[4096];
-        size_t len = 0;
-        _cleanup_close_ int fd = -EBADF;
-
-        for (size_t i = 0; i < n && len < sizeof(buf) - 64; i++)
-                len += (size_t) snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n",
-                                         m[i]->containerid, m[i]->hostid, m[i]->size);
-        if (len == 0)
-                return 0;
-        snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, file);
-        fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0 || write(fd, buf, len) != (ssize_t) len)
-                return -errno;
-        return 0;
-}
 
 /* Stage 1 made a user namespace: write its maps from outside, as the agent does. */
 static int handle_userns(int sync_fd, const Grpc__Spec *spec, pid_t pid, struct agent_error **err)
@@ -232,11 +215,7 @@ static int handle_userns(int sync_fd, const Grpc__Spec *spec, pid_t pid, struct 
         const Grpc__Linux *l = spec->linux;
         int r = 0;
 
-        if (l) {
-                r = write_id_map(pid, "uid_map", l->uidmappings, l->n_uidmappings);
-                if (r >= 0)
-                        r = write_id_map(pid, "gid_map", l->gidmappings, l->n_gidmappings);
-        }
+        r = spawn_write_id_maps(pid, l);
         if (r < 0)
                 return agent_error_set(err, -r, "write the user namespace maps of %d", (int) pid);
         r = spawn_send(sync_fd, SPAWN_MSG_USERNS_DONE, 0);
