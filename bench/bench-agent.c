@@ -17,6 +17,7 @@
  */
 #include "base/cleanup.h"
 #include "base/util.h"
+#include "bench-util.h"
 #include "ttrpc/client.h"
 #include "ttrpc/frame.h"
 
@@ -27,11 +28,9 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -93,31 +92,6 @@ static void on_alarm(int sig)
         _exit(1);
 }
 
-static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
-{
-        va_list ap;
-
-        fputs("bench-agent: ", stderr);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-        cleanup_tmp();
-        exit(1);
-}
-
-static void __attribute__((format(printf, 1, 2))) progress(const char *fmt, ...)
-{
-        va_list ap;
-
-        /* stderr, so that stdout carries only the table. */
-        fputs("bench-agent: ", stderr);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-}
-
 static void print_agent_log(void)
 {
         _cleanup_free_ char *text = NULL;
@@ -127,14 +101,6 @@ static void print_agent_log(void)
 }
 
 /* ---- child processes ---- */
-
-/* In a freshly forked child: die with the benchmark, whichever way the benchmark ends, so that
- * no agent or raw server is ever left behind. */
-static void child_die_with_parent(pid_t parent)
-{
-        if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
-                _exit(125);
-}
 
 /* version_out >= 0: run `cata-agent --version` with its stdout on version_out instead, the
  * baseline: the same binary, exec'ed and loaded the same way, doing something visible from
@@ -147,31 +113,14 @@ static pid_t agent_spawn(const char *bin, int version_out)
                 (char *) "--cmdline", (char *) "/dev/null", NULL,
         };
         char *version_argv[] = { (char *) bin, (char *) "--version", NULL };
-        pid_t parent = getpid();
-        pid_t pid;
 
         snprintf(addr, sizeof(addr), "unix://%s", sock_path);
         /* A stale socket file would make the first connect()s fail with ECONNREFUSED instead of
          * ENOENT, which is harmless, but the agent might refuse to bind over it. */
         (void) unlink(sock_path);
-        pid = fork();
-        if (pid < 0)
-                die("fork: %s", strerror(errno));
-        if (pid == 0) {
-                int null_fd, log_fd;
-
-                child_die_with_parent(parent);
-                /* stdout carries the table: the agent's output goes to its log instead. */
-                null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-                if (null_fd < 0 || log_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
-                    dup2(version_out >= 0 ? version_out : log_fd, STDOUT_FILENO) < 0 ||
-                    dup2(log_fd, STDERR_FILENO) < 0)
-                        _exit(126);
-                execv(bin, version_out >= 0 ? version_argv : serve_argv);
-                _exit(127);
-        }
-        return pid;
+        /* stdout carries the table: the agent's output goes to its log instead. */
+        return bench_spawn_agent(version_out >= 0 ? version_argv : serve_argv, log_path,
+                                 version_out);
 }
 
 static void agent_stop(pid_t pid)
@@ -179,12 +128,13 @@ static void agent_stop(pid_t pid)
         int status = 0;
 
         if (kill(pid, SIGTERM) < 0)
-                die("kill agent: %s", strerror(errno));
+                bench_die("kill agent: %s", strerror(errno));
         if (waitpid(pid, &status, 0) != pid)
-                die("waitpid agent: %s", strerror(errno));
+                bench_die("waitpid agent: %s", strerror(errno));
         /* Not fatal: the figures are taken, but a bad exit is worth knowing about. */
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-                progress("warning: agent did not exit cleanly (status 0x%x)", (unsigned) status);
+        if (!bench_exited_ok(status)) {
+                bench_progress("warning: agent did not exit cleanly (status 0x%x)",
+                               (unsigned) status);
                 print_agent_log();
         }
 }
@@ -202,7 +152,7 @@ static uint64_t wait_listening(pid_t pid, uint64_t t0)
                 uint64_t t;
 
                 if (fd < 0)
-                        die("socket: %s", strerror(errno));
+                        bench_die("socket: %s", strerror(errno));
                 r = connect(fd, (struct sockaddr *) &sa, sizeof(sa));
                 err = errno;
                 t = now_ns();
@@ -210,16 +160,16 @@ static uint64_t wait_listening(pid_t pid, uint64_t t0)
                 if (r == 0)
                         return t;
                 if (err != ENOENT && err != ECONNREFUSED)
-                        die("connect %s: %s", sock_path, strerror(err));
+                        bench_die("connect %s: %s", sock_path, strerror(err));
                 /* Checked now and then only: waitpid() costs more than a failed connect(). */
                 if (i % 256 == 0 && waitpid(pid, &status, WNOHANG) == pid) {
                         print_agent_log();
-                        die("agent exited before listening (status 0x%x)", (unsigned) status);
+                        bench_die("agent exited before listening (status 0x%x)", (unsigned) status);
                 }
                 if (t - t0 > START_TIMEOUT_NS) {
                         print_agent_log();
-                        die("agent not listening after %llu s",
-                            (unsigned long long) (START_TIMEOUT_NS / NSEC_PER_SEC));
+                        bench_die("agent not listening after %llu s",
+                                  (unsigned long long) (START_TIMEOUT_NS / NSEC_PER_SEC));
                 }
         }
 }
@@ -233,31 +183,8 @@ static struct ttrpc_client *agent_connect(void)
         snprintf(addr, sizeof(addr), "unix://%s", sock_path);
         r = ttrpc_client_connect(addr, &c);
         if (r < 0)
-                die("connect %s: %s", addr, strerror(-r));
+                bench_die("connect %s: %s", addr, strerror(-r));
         return c;
-}
-
-/* ---- statistics ---- */
-
-static int cmp_double(const void *a, const void *b)
-{
-        double x = *(const double *) a, y = *(const double *) b;
-
-        return (x > y) - (x < y);
-}
-
-/* Both sort v in place. */
-static double median(double *v, unsigned n)
-{
-        qsort(v, n, sizeof(*v), cmp_double);
-        return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static double p90(double *v, unsigned n)
-{
-        /* Nearest rank: the ceil(0.9 n)-th smallest, so a real sample, never an interpolation. */
-        qsort(v, n, sizeof(*v), cmp_double);
-        return v[(9 * n + 9) / 10 - 1];
 }
 
 /* ---- 1. exec to listening ---- */
@@ -285,7 +212,7 @@ static double version_ms(const char *bin)
         pid_t pid;
 
         if (pipe2(p, O_CLOEXEC) < 0)
-                die("pipe2: %s", strerror(errno));
+                bench_die("pipe2: %s", strerror(errno));
         t0 = now_ns();
         pid = agent_spawn(bin, p[1]);
         (void) close(p[1]);
@@ -295,20 +222,13 @@ static double version_ms(const char *bin)
         t1 = now_ns();
         (void) close(p[0]);
         if (waitpid(pid, &status, 0) != pid)
-                die("waitpid: %s", strerror(errno));
-        if (n != 1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                die("%s --version failed (status 0x%x)", bin, (unsigned) status);
+                bench_die("waitpid: %s", strerror(errno));
+        if (n != 1 || !bench_exited_ok(status))
+                bench_die("%s --version failed (status 0x%x)", bin, (unsigned) status);
         return (double) (t1 - t0) / NSEC_PER_MSEC;
 }
 
 /* ---- 2. idle memory ---- */
-
-static long status_kib(const char *text, const char *field)
-{
-        const char *p = strstr(text, field);
-
-        return p ? strtol(p + strlen(field), NULL, 10) : -1;
-}
 
 static void check_call(struct ttrpc_client *c)
 {
@@ -323,23 +243,21 @@ static void check_call(struct ttrpc_client *c)
         r = ttrpc_client_call(c, "grpc.Health", "Check", &req.base,
                               &grpc__health_check_response__descriptor, 0, &resp, &st);
         if (r < 0)
-                die("Check: %s", strerror(-r));
+                bench_die("Check: %s", strerror(-r));
         if (st.code != 0)
-                die("Check: status %d: %s", st.code, st.message ? st.message : "");
+                bench_die("Check: status %d: %s", st.code, st.message ? st.message : "");
         serving = resp && ((Grpc__HealthCheckResponse *) resp)->status ==
                                   GRPC__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
         protobuf_c_message_free_unpacked(resp, NULL);
         if (!serving)
-                die("Check: agent is not SERVING");
+                bench_die("Check: agent is not SERVING");
 }
 
 static void idle_rss(const char *bin, long *ret_rss, long *ret_anon)
 {
-        _cleanup_free_ char *text = NULL;
         struct ttrpc_client *c;
-        char path[64];
+        struct bench_mem m;
         pid_t pid;
-        int r;
 
         pid = agent_spawn(bin, -1);
         (void) wait_listening(pid, now_ns());
@@ -347,12 +265,9 @@ static void idle_rss(const char *bin, long *ret_rss, long *ret_anon)
         c = agent_connect();
         check_call(c);
         usleep(IDLE_SETTLE_US);
-        snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
-        r = read_file(path, 1 << 16, &text, NULL);
-        if (r < 0)
-                die("read %s: %s", path, strerror(-r));
-        *ret_rss = status_kib(text, "VmRSS:");
-        *ret_anon = status_kib(text, "RssAnon:");
+        m = bench_proc_mem_or_die(pid);
+        *ret_rss = m.rss;
+        *ret_anon = m.anon;
         (void) ttrpc_client_free(c);
         agent_stop(pid);
 }
@@ -375,14 +290,14 @@ static long long stripped_size(const char *strip, const char *bin)
         (void) unlink(strip_path);
         pid = fork();
         if (pid < 0)
-                die("fork: %s", strerror(errno));
+                bench_die("fork: %s", strerror(errno));
         if (pid == 0) {
                 execlp(strip, strip, "-o", strip_path, bin, (char *) NULL);
                 _exit(127);
         }
-        if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-                progress("warning: `%s -o %s %s` failed (status 0x%x)", strip, strip_path, bin,
-                         (unsigned) status);
+        if (waitpid(pid, &status, 0) != pid || !bench_exited_ok(status)) {
+                bench_progress("warning: `%s -o %s %s` failed (status 0x%x)", strip, strip_path,
+                               bin, (unsigned) status);
                 return -1;
         }
         size = file_size(strip_path);
@@ -400,7 +315,7 @@ static void send_check(struct ttrpc_client *c)
         r = ttrpc_client_send_request(c, ttrpc_client_next_stream_id(c), "grpc.Health", "Check",
                                       NULL, 0, 0);
         if (r < 0)
-                die("send Check: %s", strerror(-r));
+                bench_die("send Check: %s", strerror(-r));
 }
 
 /* Checks one Response frame the way ttrpc_client_call() would (status, then the payload
@@ -414,19 +329,19 @@ static void expect_serving(struct ttrpc_frame *f)
         bool serving;
 
         if (f->header.type != TTRPC_TYPE_RESPONSE)
-                die("unexpected frame type %u", f->header.type);
+                bench_die("unexpected frame type %u", f->header.type);
         if (ttrpc_response_decode(f->body, f->header.length, &st, &payload, &len) < 0)
-                die("undecodable Response");
+                bench_die("undecodable Response");
         free(f->body);
         f->body = NULL;
         if (st.code != 0)
-                die("Check: status %d: %s", st.code, st.message ? st.message : "");
+                bench_die("Check: status %d: %s", st.code, st.message ? st.message : "");
         resp = grpc__health_check_response__unpack(NULL, len, payload);
         serving = resp && resp->status == GRPC__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
         if (resp)
                 grpc__health_check_response__free_unpacked(resp, NULL);
         if (!serving)
-                die("Check: agent is not SERVING");
+                bench_die("Check: agent is not SERVING");
 }
 
 static void recv_serving(struct ttrpc_client *c)
@@ -436,7 +351,7 @@ static void recv_serving(struct ttrpc_client *c)
 
         r = ttrpc_client_recv_frame(c, RECV_WAIT_MS, &f);
         if (r < 0)
-                die("receive Check response: %s", strerror(-r));
+                bench_die("receive Check response: %s", strerror(-r));
         expect_serving(&f);
 }
 
@@ -489,22 +404,6 @@ struct raw {
         size_t rep_len;
 };
 
-static int send_all(int fd, const uint8_t *buf, size_t len)
-{
-        while (len > 0) {
-                ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                buf += n;
-                len -= (size_t) n;
-        }
-        return 0;
-}
-
 /* The other end: the agent's syscall pattern without anything else (one read() per chunk, one
  * send() per complete request) and without epoll, framing or protobuf. */
 static void __attribute__((noreturn)) raw_server(const struct raw *raw, int fd)
@@ -521,23 +420,20 @@ static void __attribute__((noreturn)) raw_server(const struct raw *raw, int fd)
                         _exit(n == 0 ? 0 : 1);
                 have += (size_t) n;
                 for (; have >= raw->req_len; have -= raw->req_len)
-                        if (send_all(fd, raw->rep, raw->rep_len) < 0)
+                        if (bench_send_all(fd, raw->rep, raw->rep_len) < 0)
                                 _exit(1);
         }
 }
 
 static void raw_start(struct raw *raw)
 {
-        pid_t parent = getpid();
         int sv[2];
 
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-                die("socketpair: %s", strerror(errno));
-        raw->pid = fork();
-        if (raw->pid < 0)
-                die("fork: %s", strerror(errno));
+                bench_die("socketpair: %s", strerror(errno));
+        /* It dies with the benchmark, whichever way the benchmark ends. */
+        raw->pid = bench_fork(SIGTERM);
         if (raw->pid == 0) {
-                child_die_with_parent(parent);
                 (void) close(sv[0]);
                 raw_server(raw, sv[1]);
         }
@@ -552,16 +448,16 @@ static void raw_stop(struct raw *raw)
         /* Closing our end makes its read() return 0 and the server exit. */
         (void) close_and_reset(&raw->fd);
         (void) waitpid(raw->pid, &status, 0);
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                progress("warning: raw server exited with status 0x%x", (unsigned) status);
+        if (!bench_exited_ok(status))
+                bench_progress("warning: raw server exited with status 0x%x", (unsigned) status);
 }
 
 static void raw_send_request(const struct raw *raw)
 {
-        int r = send_all(raw->fd, raw->req, raw->req_len);
+        int r = bench_send_all(raw->fd, raw->req, raw->req_len);
 
         if (r < 0)
-                die("raw send: %s", strerror(-r));
+                bench_die("raw send: %s", strerror(-r));
 }
 
 /* The client side mirrors the ttRPC client: one send() per request, reads of up to 64 KiB. */
@@ -583,7 +479,7 @@ static double raw_rate(struct raw *raw, unsigned depth, uint64_t window_ns)
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n <= 0)
-                        die("raw read: %s", n == 0 ? "closed" : strerror(errno));
+                        bench_die("raw read: %s", n == 0 ? "closed" : strerror(errno));
                 have += (size_t) n;
                 for (; have >= raw->rep_len && inflight > 0; have -= raw->rep_len) {
                         inflight--;
@@ -624,10 +520,10 @@ static void capture_frames(struct ttrpc_client *c, struct raw *raw)
                                       &raw->req_len);
         r = ttrpc_client_send_raw(c, raw->req, raw->req_len);
         if (r < 0)
-                die("send Check: %s", strerror(-r));
+                bench_die("send Check: %s", strerror(-r));
         r = ttrpc_client_recv_frame(c, RECV_WAIT_MS, &f);
         if (r < 0)
-                die("receive Check response: %s", strerror(-r));
+                bench_die("receive Check response: %s", strerror(-r));
         raw->rep = ttrpc_frame_encode(f.header.stream_id, f.header.type, f.header.flags, f.body,
                                       f.header.length, &raw->rep_len);
         expect_serving(&f);
@@ -658,7 +554,7 @@ struct results {
  * same noise. */
 static void measure_startup(const struct opts *o, struct results *res)
 {
-        progress("exec -> listening: %u runs per binary", o->runs);
+        bench_progress("exec -> listening: %u runs per binary", o->runs);
         alarm(o->runs * 4 * 10 + WATCHDOG_SLACK_S);
         for (unsigned i = 0; i < o->runs; i++) {
                 res->dyn.listen_ms[i] = startup_ms(o->agent);
@@ -688,8 +584,8 @@ static void measure_throughput(const struct opts *o, struct results *res)
         struct ttrpc_client *c;
         pid_t pid;
 
-        progress("Check round trips: %u x (agent, raw) x (1, %u outstanding) x %.1f s", o->reps,
-                 o->depth, o->seconds);
+        bench_progress("Check round trips: %u x (agent, raw) x (1, %u outstanding) x %.1f s",
+                       o->reps, o->depth, o->seconds);
         alarm((unsigned) (o->reps * 4 * o->seconds) + WATCHDOG_SLACK_S);
         pid = agent_spawn(o->agent, -1);
         (void) wait_listening(pid, now_ns());
@@ -712,9 +608,10 @@ static void measure_throughput(const struct opts *o, struct results *res)
                  * taken medians would not. */
                 one->ratio[i] = one->agent[i] / one->raw[i];
                 deep->ratio[i] = deep->agent[i] / deep->raw[i];
-                progress("  rep %u: 1 outstanding: agent %.0f/s, raw %.0f/s; %u outstanding: "
-                         "agent %.0f/s, raw %.0f/s",
-                         i + 1, one->agent[i], one->raw[i], o->depth, deep->agent[i], deep->raw[i]);
+                bench_progress("  rep %u: 1 outstanding: agent %.0f/s, raw %.0f/s; %u outstanding: "
+                               "agent %.0f/s, raw %.0f/s",
+                               i + 1, one->agent[i], one->raw[i], o->depth, deep->agent[i],
+                               deep->raw[i]);
         }
         raw_stop(&raw);
         (void) ttrpc_client_free(c);
@@ -776,9 +673,9 @@ static void row_rate(const char *label, struct throughput *t, unsigned reps)
 {
         char a[32], b[32], c[32];
 
-        snprintf(a, sizeof(a), "%.0f", median(t->agent, reps));
-        snprintf(b, sizeof(b), "%.0f", median(t->raw, reps));
-        snprintf(c, sizeof(c), "%.2f", median(t->ratio, reps));
+        snprintf(a, sizeof(a), "%.0f", bench_median(t->agent, reps));
+        snprintf(b, sizeof(b), "%.0f", bench_median(t->raw, reps));
+        snprintf(c, sizeof(c), "%.2f", bench_median(t->ratio, reps));
         row(label, a, b, c);
 }
 
@@ -817,11 +714,11 @@ static void print_table(const struct opts *o, struct results *res)
         row("figure", "cata-agent", "static", NULL);
         rule(3);
         snprintf(label, sizeof(label), "exec -> listening, median of %u", o->runs);
-        row_ms(label, d->listen_ms, s->listen_ms, o->runs, st, median);
+        row_ms(label, d->listen_ms, s->listen_ms, o->runs, st, bench_median);
         snprintf(label, sizeof(label), "exec -> listening, p90 of %u", o->runs);
-        row_ms(label, d->listen_ms, s->listen_ms, o->runs, st, p90);
+        row_ms(label, d->listen_ms, s->listen_ms, o->runs, st, bench_p90);
         row_ms("baseline: exec -> --version output, median", d->version_ms, s->version_ms, o->runs,
-               st, median);
+               st, bench_median);
         row_kib("idle VmRSS after one Check", (double) d->rss_kib, st ? (double) s->rss_kib : -1);
         row_kib("idle RssAnon after one Check", (double) d->anon_kib,
                 st ? (double) s->anon_kib : -1);
@@ -862,15 +759,6 @@ static void usage(FILE *f)
               "  --seconds S           length of one throughput window (default 2)\n"
               "  --depth N             calls in flight for the pipelined figure (default 32)\n",
               f);
-}
-
-static unsigned parse_count(const char *s, unsigned max, const char *what)
-{
-        uint64_t v;
-
-        if (parse_u64(s, 10, &v) < 0 || v == 0 || v > max)
-                die("%s must be 1..%u, not `%s`", what, max, s);
-        return (unsigned) v;
 }
 
 static void parse_opts(int argc, char **argv, struct opts *o)
@@ -921,19 +809,19 @@ static void parse_opts(int argc, char **argv, struct opts *o)
                         o->strip = optarg;
                         break;
                 case OPT_RUNS:
-                        o->runs = parse_count(optarg, MAX_RUNS, "--runs");
+                        o->runs = (unsigned) bench_parse_num(optarg, 1, MAX_RUNS, "--runs");
                         break;
                 case OPT_REPS:
-                        o->reps = parse_count(optarg, MAX_REPS, "--reps");
+                        o->reps = (unsigned) bench_parse_num(optarg, 1, MAX_REPS, "--reps");
                         break;
                 case OPT_DEPTH:
-                        o->depth = parse_count(optarg, MAX_DEPTH, "--depth");
+                        o->depth = (unsigned) bench_parse_num(optarg, 1, MAX_DEPTH, "--depth");
                         break;
                 case OPT_SECONDS:
                         errno = 0;
                         o->seconds = strtod(optarg, &end);
                         if (errno || *end || !(o->seconds >= 0.01 && o->seconds <= 60))
-                                die("--seconds must be 0.01..60, not `%s`", optarg);
+                                bench_die("--seconds must be 0.01..60, not `%s`", optarg);
                         break;
                 case OPT_HELP:
                         usage(stdout);
@@ -954,10 +842,12 @@ int main(int argc, char **argv)
         struct results res = { 0 };
         struct opts o;
 
+        bench_set_name("bench-agent");
+        bench_set_cleanup(cleanup_tmp);
         parse_opts(argc, argv, &o);
         snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/cata-bench-XXXXXX");
         if (!mkdtemp(tmp_dir))
-                die("mkdtemp: %s", strerror(errno));
+                bench_die("mkdtemp: %s", strerror(errno));
         snprintf(sock_path, sizeof(sock_path), "%s/agent.sock", tmp_dir);
         snprintf(log_path, sizeof(log_path), "%s/agent.log", tmp_dir);
         snprintf(strip_path, sizeof(strip_path), "%s/stripped", tmp_dir);
@@ -978,7 +868,7 @@ int main(int argc, char **argv)
         res.deep.ratio = xzalloc(o.reps * sizeof(double));
 
         measure_startup(&o, &res);
-        progress("idle memory and sizes");
+        bench_progress("idle memory and sizes");
         measure_footprint(&o, o.agent, &res.dyn);
         if (o.static_agent)
                 measure_footprint(&o, o.static_agent, &res.sta);

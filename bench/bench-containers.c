@@ -18,6 +18,7 @@
  */
 #include "base/cleanup.h"
 #include "base/util.h"
+#include "bench-util.h"
 #include "oci/spec-json.h"
 #include "ttrpc/client.h"
 #include "ttrpc/frame.h"
@@ -33,12 +34,10 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,15 +47,13 @@
 #define SERVICE       "grpc.AgentService"
 
 /* Only a hung agent or runtime ever gets near this, never a slow one on a busy machine. */
-#define WATCHDOG_S         300u
-#define CLEANUP_TIMEOUT_NS (5ull * NSEC_PER_SEC)
-#define AGENT_POLL_US      5000
-#define READ_LEN           (32u << 10) /* what Kata's shim asks for */
-#define OUT_KEEP           512         /* bytes of a runtime's output kept for error messages */
-#define MAX_ITERS          1000u
-#define MAX_IDLE           1000u
-#define WARMUPS            2u
-#define UNIFIED            "/sys/fs/cgroup/unified"
+#define WATCHDOG_S 300u
+#define READ_LEN   (32u << 10) /* what Kata's shim asks for */
+#define OUT_KEEP   512         /* bytes of a runtime's output kept for error messages */
+#define MAX_ITERS  1000u
+#define MAX_IDLE   1000u
+#define WARMUPS    2u
+#define UNIFIED    "/sys/fs/cgroup/unified"
 
 /* Idle means back in epoll_wait() with every reply sent; the 100-container figure also waits
  * for the last container's init to settle into its sleep. */
@@ -95,7 +92,7 @@ struct series {
         unsigned races; /* attempts that hit the agent's setup race, warm-ups included */
 };
 
-/* A container the benchmark created and has not removed yet: die() removes it. */
+/* A container the benchmark created and has not removed yet: bench_die() removes it. */
 struct live {
         enum rt_kind rt;
         char *id;
@@ -125,8 +122,6 @@ static size_t n_lives, cap_lives;
 #define SETUP_RACE "exited during setup"
 static unsigned races[_IT_MAX];
 
-static void cleanup_all(void);
-
 static void on_alarm(int sig)
 {
         static const char msg[] = "bench-containers: watchdog: a phase took far too long (hung?)"
@@ -137,42 +132,6 @@ static void on_alarm(int sig)
         if (agent_pid > 0)
                 (void) kill(agent_pid, SIGKILL);
         _exit(1);
-}
-
-static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
-{
-        static bool dying;
-        va_list ap;
-
-        fputs("bench-containers: ", stderr);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-        /* A failure during the cleanup itself must not start another one. */
-        if (!dying) {
-                dying = true;
-                cleanup_all();
-        }
-        exit(1);
-}
-
-static void __attribute__((format(printf, 1, 2))) progress(const char *fmt, ...)
-{
-        va_list ap;
-
-        /* stderr, so that stdout carries only the tables. */
-        fputs("bench-containers: ", stderr);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-}
-
-static void phase(const char *what)
-{
-        progress("%s", what);
-        alarm(WATCHDOG_S);
 }
 
 static void track(enum rt_kind rt, const char *id)
@@ -276,18 +235,13 @@ static int run_cmd(char *const argv[], bool wrap, bool detach, char *out, size_t
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)
                         return -1;
-        if (detach && out && out_len && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+        if (detach && out && out_len && !bench_exited_ok(status)) {
                 _cleanup_free_ char *text = NULL;
 
                 if (read_file(detach_log, 1 << 16, &text, NULL) == 0)
                         snprintf(out, out_len, "%s", text);
         }
         return status;
-}
-
-static bool exited_ok(int status)
-{
-        return status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 /* The first line of a runtime's complaint, for one line of output. */
@@ -332,16 +286,17 @@ static void rt_run(struct runtime *rt, const char *bundle, const char *id, bool 
 
         track(kind, id);
         status = rt_run_once(rt, bundle, id, detach, out);
-        if (!exited_ok(status) && may_wrap && !rt->wrap_run) {
+        if (!bench_exited_ok(status) && may_wrap && !rt->wrap_run) {
                 first_line(out);
                 snprintf(rt->why, sizeof(rt->why), "%s", out);
-                progress("%s run failed (%s); trying again without %s", rt->name, out, UNIFIED);
+                bench_progress("%s run failed (%s); trying again without %s", rt->name, out,
+                               UNIFIED);
                 (void) rt_cmd(rt, false, false, NULL, "delete", "--force", id, NULL, NULL);
                 rt->wrap_run = true;
                 status = rt_run_once(rt, bundle, id, detach, out);
         }
-        if (!exited_ok(status))
-                die("%s run %s: status 0x%x: %s", rt->name, id, (unsigned) status, out);
+        if (!bench_exited_ok(status))
+                bench_die("%s run %s: status 0x%x: %s", rt->name, id, (unsigned) status, out);
         if (!detach)
                 untrack(kind, id);
 }
@@ -352,16 +307,17 @@ static void rt_exec(struct runtime *rt, const char *id, bool may_wrap)
         int status;
 
         status = rt_cmd(rt, rt->wrap_exec, false, out, "exec", id, "/bin/true", NULL, NULL);
-        if (!exited_ok(status) && may_wrap && !rt->wrap_exec) {
+        if (!bench_exited_ok(status) && may_wrap && !rt->wrap_exec) {
                 first_line(out);
                 if (!rt->why[0])
                         snprintf(rt->why, sizeof(rt->why), "%s", out);
-                progress("%s exec failed (%s); trying again without %s", rt->name, out, UNIFIED);
+                bench_progress("%s exec failed (%s); trying again without %s", rt->name, out,
+                               UNIFIED);
                 rt->wrap_exec = true;
                 status = rt_cmd(rt, true, false, out, "exec", id, "/bin/true", NULL, NULL);
         }
-        if (!exited_ok(status))
-                die("%s exec %s: status 0x%x: %s", rt->name, id, (unsigned) status, out);
+        if (!bench_exited_ok(status))
+                bench_die("%s exec %s: status 0x%x: %s", rt->name, id, (unsigned) status, out);
 }
 
 /* ---- the agent ---- */
@@ -373,60 +329,21 @@ static void agent_start(void)
                 (char *) o.agent,     (char *) "--addr",    agent_addr, (char *) "--cmdline",
                 (char *) "/dev/null", (char *) "--run-dir", run_dir,    NULL,
         };
-        pid_t parent = getpid();
-        pid_t pid;
-        int r;
 
         snprintf(run_dir, sizeof(run_dir), "%s/agent-run", o.work);
-        pid = fork();
-        if (pid < 0)
-                die("fork: %s", strerror(errno));
-        if (pid == 0) {
-                int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                int log_fd = open(agent_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-                /* Dies with the benchmark, however that ends; run-containers.sh then kills what
-                 * its containers left. */
-                if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
-                        _exit(125);
-                if (null_fd < 0 || log_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
-                    dup2(log_fd, STDOUT_FILENO) < 0 || dup2(log_fd, STDERR_FILENO) < 0)
-                        _exit(126);
-                execv(o.agent, argv);
-                _exit(127);
-        }
-        agent_pid = pid;
-        /* No deadline here: the watchdog catches an agent that never listens. */
-        while ((r = ttrpc_client_connect(agent_addr, &conn)) < 0) {
-                int status;
-
-                if (r != -ENOENT && r != -ECONNREFUSED)
-                        die("connect %s: %s", agent_addr, strerror(-r));
-                if (waitpid(pid, &status, WNOHANG) == pid) {
-                        agent_pid = -1;
-                        die("cata-agent exited before listening (status 0x%x); log: %s",
-                            (unsigned) status, agent_log);
-                }
-                usleep(AGENT_POLL_US);
-        }
+        /* Dies with the benchmark, however that ends; run-containers.sh then kills what its
+         * containers left. */
+        agent_pid = bench_spawn_agent(argv, agent_log, -1);
+        conn = bench_connect_agent(agent_addr, &agent_pid, agent_log);
 }
 
 static void agent_stop(void)
 {
-        pid_t pid = agent_pid;
-        int status = 0;
+        int status = bench_stop_agent(&conn, &agent_pid);
 
-        if (conn)
-                conn = ttrpc_client_free(conn);
-        if (pid <= 0)
-                return;
-        agent_pid = -1;
-        (void) kill(pid, SIGTERM);
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                ;
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                progress("warning: cata-agent did not exit cleanly (status 0x%x); log: %s",
-                         (unsigned) status, agent_log);
+        if (!bench_exited_ok(status))
+                bench_progress("warning: cata-agent did not exit cleanly (status 0x%x); log: %s",
+                               (unsigned) status, agent_log);
 }
 
 /* Whatever the benchmark created and did not remove, on its way out after a failure. The
@@ -439,20 +356,9 @@ static void cleanup_all(void)
         if (agent_pid > 0 && ttrpc_client_connect(agent_addr, &c) < 0)
                 c = NULL;
         for (size_t i = n_lives; i-- > 0;) {
-                if (lives[i].rt == RT_CATA && c) {
-                        Grpc__RemoveContainerRequest req = GRPC__REMOVE_CONTAINER_REQUEST__INIT;
-                        struct ttrpc_status st = { 0 };
-                        ProtobufCMessage *resp = NULL;
-
-                        req.container_id = lives[i].id;
-                        if (ttrpc_client_call(c, SERVICE, "RemoveContainer", &req.base,
-                                              &google__protobuf__empty__descriptor,
-                                              (int64_t) CLEANUP_TIMEOUT_NS, &resp, &st) < 0)
-                                c = ttrpc_client_free(c);
-                        if (resp)
-                                protobuf_c_message_free_unpacked(resp, NULL);
-                        ttrpc_status_done(&st);
-                } else if (lives[i].rt != RT_CATA) {
+                if (lives[i].rt == RT_CATA) {
+                        bench_cleanup_remove(&c, lives[i].id);
+                } else {
                         struct runtime *rt = &rts[lives[i].rt];
                         (void) rt_cmd(rt, rt->wrap_run, false, NULL, "delete", "--force",
                                       lives[i].id, NULL, NULL);
@@ -476,7 +382,7 @@ static uint32_t send_msg(const char *method, const ProtobufCMessage *msg)
         /* No timeout on the wire, as the shim sends none for these; the watchdog is ours. */
         r = ttrpc_client_send_request(conn, sid, SERVICE, method, buf, len, 0);
         if (r < 0)
-                die("send %s: %s", method, strerror(-r));
+                bench_die("send %s: %s", method, strerror(-r));
         return sid;
 }
 
@@ -488,13 +394,13 @@ static uint32_t recv_response(struct ttrpc_status *st, uint8_t **payload, size_t
 
         r = ttrpc_client_recv_frame(conn, -1, &f);
         if (r < 0)
-                die("receive: %s", strerror(-r));
+                bench_die("receive: %s", strerror(-r));
         if (f.header.type != TTRPC_TYPE_RESPONSE)
-                die("unexpected frame type %u", f.header.type);
+                bench_die("unexpected frame type %u", f.header.type);
         r = ttrpc_response_decode(f.body, f.header.length, st, payload, len);
         free(f.body);
         if (r < 0)
-                die("undecodable Response");
+                bench_die("undecodable Response");
         return f.header.stream_id;
 }
 
@@ -523,7 +429,7 @@ static ProtobufCMessage *call_st(const char *method, const ProtobufCMessage *req
                 resp = protobuf_c_message_unpack(desc, NULL, len,
                                                  payload ? payload : (const uint8_t *) "");
                 if (!resp)
-                        die("%s %s: undecodable reply", method, what);
+                        bench_die("%s %s: undecodable reply", method, what);
                 return resp;
         }
 }
@@ -535,7 +441,8 @@ static ProtobufCMessage *call(const char *method, const ProtobufCMessage *req,
         ProtobufCMessage *resp = call_st(method, req, desc, what, &st);
 
         if (!resp)
-                die("%s %s: status %d: %s", method, what, st.code, st.message ? st.message : "");
+                bench_die("%s %s: status %d: %s", method, what, st.code,
+                          st.message ? st.message : "");
         return resp;
 }
 
@@ -552,9 +459,10 @@ static bool call_racy(const char *method, const ProtobufCMessage *req, const cha
                 return true;
         }
         if (!st.message || !strstr(st.message, SETUP_RACE))
-                die("%s %s: status %d: %s", method, what, st.code, st.message ? st.message : "");
+                bench_die("%s %s: status %d: %s", method, what, st.code,
+                          st.message ? st.message : "");
         races[it]++;
-        progress("%s %s: %s (counted, tried again)", method, what, st.message);
+        bench_progress("%s %s: %s (counted, tried again)", method, what, st.message);
         return false;
 }
 
@@ -594,12 +502,12 @@ static void read_to_eof(const char *cid, const char *eid)
                         continue;
                 }
                 if (st.code != 0)
-                        die("%s %s/%s: status %d: %s", methods[s], cid, eid, st.code,
-                            st.message ? st.message : "");
+                        bench_die("%s %s/%s: status %d: %s", methods[s], cid, eid, st.code,
+                                  st.message ? st.message : "");
                 resp = grpc__read_stream_response__unpack(NULL, len,
                                                           payload ? payload : (uint8_t *) "");
                 if (!resp)
-                        die("%s: undecodable reply", methods[s]);
+                        bench_die("%s: undecodable reply", methods[s]);
                 sid[s] = resp->data.len == 0 ? 0 : send_read(methods[s], cid, eid);
                 grpc__read_stream_response__free_unpacked(resp, NULL);
         }
@@ -653,7 +561,7 @@ static void check_serving(void)
 
         r = ttrpc_client_send_request(conn, sid, "grpc.Health", "Check", NULL, 0, 0);
         if (r < 0)
-                die("send Check: %s", strerror(-r));
+                bench_die("send Check: %s", strerror(-r));
         for (;;) {
                 _cleanup_ttrpc_status_ struct ttrpc_status st = { 0 };
                 _cleanup_free_ uint8_t *payload = NULL;
@@ -672,7 +580,7 @@ static void check_serving(void)
         if (resp)
                 grpc__health_check_response__free_unpacked(resp, NULL);
         if (!ok)
-                die("Check: agent is not SERVING");
+                bench_die("Check: agent is not SERVING");
 }
 
 /* ---- 1. create + start + wait + remove ---- */
@@ -694,7 +602,7 @@ static double cata_run(const char *id)
         t1 = now_ns();
         untrack(RT_CATA, id);
         if (status != 0)
-                die("cata %s: /bin/true exited with %d", id, status);
+                bench_die("cata %s: /bin/true exited with %d", id, status);
         return (double) (t1 - t0) / NSEC_PER_MSEC;
 }
 
@@ -726,13 +634,13 @@ static double ctl_cmd(const char *what, char *const argv[], const char *exec_cid
                 t0 = now_ns();
                 status = run_cmd(argv, false, false, out, sizeof(out));
                 t1 = now_ns();
-                if (exited_ok(status))
+                if (bench_exited_ok(status))
                         return (double) (t1 - t0) / NSEC_PER_MSEC;
                 if (!strstr(out, SETUP_RACE))
-                        die("cata-ctl %s: status 0x%x: %s", what, (unsigned) status, out);
+                        bench_die("cata-ctl %s: status 0x%x: %s", what, (unsigned) status, out);
                 first_line(out);
                 races[IT_CTL]++;
-                progress("%s (counted, tried again)", out);
+                bench_progress("%s (counted, tried again)", out);
                 if (exec_cid)
                         release_exec(exec_cid, exec_eid);
         }
@@ -766,8 +674,8 @@ static double wrap_ms(void)
         int status = run_cmd(argv, true, false, NULL, 0);
         uint64_t t1 = now_ns();
 
-        if (!exited_ok(status))
-                die("wrapper: status 0x%x", (unsigned) status);
+        if (!bench_exited_ok(status))
+                bench_die("wrapper: status 0x%x", (unsigned) status);
         return (double) (t1 - t0) / NSEC_PER_MSEC;
 }
 
@@ -794,7 +702,7 @@ static double run_sample(enum item it, const char *tag, unsigned i)
         case IT_WRAP:
                 return wrap_ms();
         default:
-                die("bad item %d", (int) it);
+                bench_die("bad item %d", (int) it);
         }
 }
 
@@ -824,7 +732,7 @@ static double cata_exec(const char *cid, const char *eid)
         status = wait_process(cid, eid);
         t1 = now_ns();
         if (status != 0)
-                die("cata exec %s/%s: /bin/true exited with %d", cid, eid, status);
+                bench_die("cata exec %s/%s: /bin/true exited with %d", cid, eid, status);
         return (double) (t1 - t0) / NSEC_PER_MSEC;
 }
 
@@ -859,32 +767,11 @@ static double exec_sample(enum item it, const char *const cids[], const char *ta
         case IT_WRAP:
                 return wrap_ms();
         default:
-                die("bad item %d", (int) it);
+                bench_die("bad item %d", (int) it);
         }
 }
 
 /* ---- statistics and tables ---- */
-
-static int cmp_double(const void *a, const void *b)
-{
-        double x = *(const double *) a, y = *(const double *) b;
-
-        return (x > y) - (x < y);
-}
-
-/* Both sort v in place. */
-static double median(double *v, unsigned n)
-{
-        qsort(v, n, sizeof(*v), cmp_double);
-        return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static double p90(double *v, unsigned n)
-{
-        /* Nearest rank: the ceil(0.9 n)-th smallest, a real sample, never an interpolation. */
-        qsort(v, n, sizeof(*v), cmp_double);
-        return v[(9 * n + 9) / 10 - 1];
-}
 
 static void print_row(const char *label, struct series *s, double ref)
 {
@@ -894,14 +781,14 @@ static void print_row(const char *label, struct series *s, double ref)
                 printf("| %s | n/a | n/a | n/a |\n", label);
                 return;
         }
-        med = median(s->ms, o.iters);
-        printf("| %s | %.2f | %.2f | %.2f |\n", label, med, p90(s->ms, o.iters), med / ref);
+        med = bench_median(s->ms, o.iters);
+        printf("| %s | %.2f | %.2f | %.2f |\n", label, med, bench_p90(s->ms, o.iters), med / ref);
 }
 
 static void print_latency(const char *title, const char *method, struct series *s,
                           const char *const labels[])
 {
-        double ref = median(s[IT_CATA].ms, o.iters);
+        double ref = bench_median(s[IT_CATA].ms, o.iters);
 
         printf("### %s (%u iterations, interleaved)\n\n", title, o.iters);
         printf("| runtime | median ms | p90 ms | median / cata |\n");
@@ -915,8 +802,8 @@ static void print_latency(const char *title, const char *method, struct series *
                        "\"%s\" on this hybrid cgroup host. That wrapper alone (fork, unshare, "
                        "umount, exec `/bin/true`) costs a median %.2f ms, p90 %.2f ms, included "
                        "in the crun row.\n\n",
-                       UNIFIED, rts[RT_CRUN].why, median(s[IT_WRAP].ms, o.iters),
-                       p90(s[IT_WRAP].ms, o.iters));
+                       UNIFIED, rts[RT_CRUN].why, bench_median(s[IT_WRAP].ms, o.iters),
+                       bench_p90(s[IT_WRAP].ms, o.iters));
         for (int it = IT_CATA; it <= IT_CTL; it++)
                 if (s[it].races)
                         printf("%s: cata-agent answered %u of %u %s calls with \"the process "
@@ -970,39 +857,14 @@ static double exec_adapter(enum item it, const void *arg, unsigned i)
 
 /* ---- 3. memory ---- */
 
-struct mem {
-        long rss, anon;
-};
-
-static long status_kib(const char *text, const char *field)
+static struct bench_mem agent_mem(void)
 {
-        const char *p = strstr(text, field);
-
-        return p ? strtol(p + strlen(field), NULL, 10) : -1;
-}
-
-static struct mem proc_mem(pid_t pid)
-{
-        _cleanup_free_ char *text = NULL;
-        char path[64];
-        struct mem m = { -1, -1 };
-
-        snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
-        if (read_file(path, 1 << 16, &text, NULL) == 0) {
-                m.rss = status_kib(text, "VmRSS:");
-                m.anon = status_kib(text, "RssAnon:");
-        }
-        return m;
-}
-
-static struct mem agent_mem(void)
-{
-        struct mem m;
+        struct bench_mem m;
 
         usleep(SETTLE_US);
-        m = proc_mem(agent_pid);
+        (void) bench_proc_mem(agent_pid, &m);
         if (m.rss < 0)
-                die("cannot read /proc/%d/status", (int) agent_pid);
+                bench_die("cannot read /proc/%d/status", (int) agent_pid);
         return m;
 }
 
@@ -1024,17 +886,17 @@ static struct scan scan_procs(const char *tag, const char *runtime_mark)
         struct dirent *e;
 
         if (!d)
-                die("opendir /proc: %s", strerror(errno));
+                bench_die("opendir /proc: %s", strerror(errno));
         while ((e = readdir(d))) {
                 _cleanup_free_ char *cg = NULL, *cmdline = NULL;
-                struct mem m;
+                struct bench_mem m;
                 char path[64];
                 uint64_t pid;
                 size_t len;
 
                 if (parse_u64(e->d_name, 10, &pid) < 0)
                         continue;
-                m = proc_mem((pid_t) pid);
+                (void) bench_proc_mem((pid_t) pid, &m);
                 if (m.rss < 0)
                         continue; /* a zombie, or gone */
                 snprintf(path, sizeof(path), "/proc/%d/cmdline", (int) pid);
@@ -1054,14 +916,15 @@ static struct scan scan_procs(const char *tag, const char *runtime_mark)
 }
 
 struct mem_results {
-        struct mem fresh, after_latency, full, emptied, full2, emptied2;
+        struct bench_mem fresh, after_latency, full, emptied, full2, emptied2;
         struct scan cata, crun;
         bool crun_on;
 };
 
 /* N idle containers through the agent, each with ReadStdout and ReadStderr parked as the
  * shim keeps them, measured, then removed. */
-static void cata_idle_round(unsigned round, struct mem *full, struct mem *emptied, struct scan *sc)
+static void cata_idle_round(unsigned round, struct bench_mem *full, struct bench_mem *emptied,
+                            struct scan *sc)
 {
         char tag[96], id[128];
 
@@ -1070,7 +933,7 @@ static void cata_idle_round(unsigned round, struct mem *full, struct mem *emptie
                 snprintf(id, sizeof(id), "%s%u", tag, i);
                 track(RT_CATA, id);
                 if (!cata_create_start(id, spec_sleep, IT_CATA))
-                        die("%s: `sleep 1000` cannot have exited", id);
+                        bench_die("%s: `sleep 1000` cannot have exited", id);
                 (void) send_read("ReadStdout", id, id);
                 (void) send_read("ReadStderr", id, id);
         }
@@ -1112,7 +975,7 @@ static void print_memory(const struct mem_results *m)
         _cleanup_free_ char *full2 = xasprintf("%u again: the same, a second time", o.idle);
         const struct {
                 const char *label;
-                const struct mem *v;
+                const struct bench_mem *v;
         } rows[] = {
                 { "idle: started, one Check answered", &m->fresh },
                 { "idle again after sections 1 and 2", &m->after_latency },
@@ -1159,21 +1022,21 @@ static Grpc__Spec *load_spec(const char *bundle)
 
         r = read_file(path, 1 << 20, &text, &len);
         if (r < 0)
-                die("read %s: %s", path, strerror(-r));
+                bench_die("read %s: %s", path, strerror(-r));
         if (spec_from_json(text, len, &spec, &err) < 0)
-                die("%s: %s", path, err->msg);
+                bench_die("%s: %s", path, err->msg);
         /* The agent has no bundle directory: the root must be absolute, as cata-ctl makes it. */
         if (spec->root && spec->root->path && spec->root->path[0] != '/') {
                 _cleanup_free_ char *joined = xasprintf("%s/%s", bundle, spec->root->path);
                 char abs[PATH_MAX];
 
                 if (!realpath(joined, abs))
-                        die("root %s: %s", joined, strerror(errno));
+                        bench_die("root %s: %s", joined, strerror(errno));
                 free(spec->root->path);
                 spec->root->path = xstrdup(abs);
         }
         if (!spec->process)
-                die("%s: no process", path);
+                bench_die("%s: no process", path);
         return spec;
 }
 
@@ -1194,8 +1057,8 @@ static unsigned parse_count(const char *s, unsigned max, const char *name)
 {
         uint64_t n;
 
-        if (parse_u64(s, 10, &n) < 0 || n == 0 || n > max)
-                die("%s: expected 1 to %u, got `%s`", name, max, s);
+        if (bench_parse_range(s, 1, max, &n) < 0)
+                bench_die("%s: expected 1 to %u, got `%s`", name, max, s);
         return (unsigned) n;
 }
 
@@ -1300,6 +1163,8 @@ int main(int argc, char **argv)
         const char *cids[_RT_MAX];
         char id[3][128];
 
+        bench_set_name("bench-containers");
+        bench_set_cleanup(cleanup_all);
         parse_opts(argc, argv);
         rts[RT_CRUN].bin = o.crun;
         rts[RT_RUNC].bin = o.runc;
@@ -1314,13 +1179,13 @@ int main(int argc, char **argv)
         spec_true = load_spec(o.bundle_true);
         spec_sleep = load_spec(o.bundle_sleep);
 
-        phase("starting cata-agent");
+        bench_phase("starting cata-agent", WATCHDOG_S);
         agent_start();
         check_serving();
         mem.fresh = agent_mem();
 
         /* 1. Warm-ups (not counted) also find out whether crun needs the wrapper. */
-        phase("section 1: create + start + wait + remove of /bin/true");
+        bench_phase("section 1: create + start + wait + remove of /bin/true", WATCHDOG_S);
         series_init(run);
         for (unsigned w = 0; w < WARMUPS; w++) {
                 (void) run_sample(IT_CATA, "w", w);
@@ -1339,7 +1204,7 @@ int main(int argc, char **argv)
                 run[it].races = races[it];
 
         /* 2. One sleeping container per runtime, then execs into each. */
-        phase("section 2: exec of /bin/true in a running container");
+        bench_phase("section 2: exec of /bin/true in a running container", WATCHDOG_S);
         series_init(exec);
         for (int k = 0; k < _RT_MAX; k++) {
                 snprintf(id[k], sizeof(id[k]), "%s-exec-%s", o.prefix,
@@ -1348,7 +1213,7 @@ int main(int argc, char **argv)
         }
         track(RT_CATA, cids[RT_CATA]);
         if (!cata_create_start(cids[RT_CATA], spec_sleep, IT_CATA))
-                die("%s: `sleep 1000` cannot have exited", cids[RT_CATA]);
+                bench_die("%s: `sleep 1000` cannot have exited", cids[RT_CATA]);
         (void) send_read("ReadStdout", cids[RT_CATA], cids[RT_CATA]);
         (void) send_read("ReadStderr", cids[RT_CATA], cids[RT_CATA]);
         for (int k = RT_CRUN; k <= RT_RUNC; k++)
@@ -1375,7 +1240,7 @@ int main(int argc, char **argv)
         mem.after_latency = agent_mem();
 
         /* 3. Memory: two rounds through the agent, crun's between them. */
-        phase("section 3: idle containers");
+        bench_phase("section 3: idle containers", WATCHDOG_S);
         cata_idle_round(1, &mem.full, &mem.emptied, &mem.cata);
         if (rts[RT_CRUN].bin) {
                 crun_idle_round(&mem.crun);
@@ -1384,8 +1249,9 @@ int main(int argc, char **argv)
         cata_idle_round(2, &mem.full2, &mem.emptied2, NULL);
         alarm(0);
         agent_stop();
-        progress("done; %u replies to parked reads arrived during other calls and were dropped",
-                 strays);
+        bench_progress(
+                "done; %u replies to parked reads arrived during other calls and were dropped",
+                strays);
 
         print_latency("create + start + wait + remove of `/bin/true`", "StartContainer", run,
                       run_labels);

@@ -24,6 +24,7 @@
  */
 #include "base/cleanup.h"
 #include "base/util.h"
+#include "bench-util.h"
 #include "oci/spec-json.h"
 #include "ttrpc/client.h"
 
@@ -36,11 +37,9 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,13 +51,11 @@
 #define SERVICE      "grpc.AgentService"
 
 /* Only a hung agent ever gets near this, never a slow one on a busy machine. */
-#define WATCHDOG_S         300u
-#define CLEANUP_TIMEOUT_NS (5ull * NSEC_PER_SEC)
-#define AGENT_POLL_US      5000
+#define WATCHDOG_S 300u
 
-#define SHIM_READ          (32u << 10) /* what Kata's shim asks ReadStdout for */
-#define BIG_READ           (1u << 20)
-#define ERR_KEEP           512 /* bytes of the helper's stderr kept */
+#define SHIM_READ  (32u << 10) /* what Kata's shim asks ReadStdout for */
+#define BIG_READ   (1u << 20)
+#define ERR_KEEP   512 /* bytes of the helper's stderr kept */
 
 /* Idle means back in epoll_wait() with every reply sent; with 100 containers it also lets the
  * last one's init settle into its sleep. */
@@ -95,7 +92,7 @@ struct agent {
         struct ttrpc_client *c;
 };
 
-/* A container the benchmark created and has not removed yet: die() removes it. */
+/* A container the benchmark created and has not removed yet: bench_die() removes it. */
 struct live {
         struct agent *a;
         char *id;
@@ -111,8 +108,6 @@ static struct live *lives;
 static size_t n_lives, cap_lives;
 static unsigned next_id;
 
-static void cleanup_all(void);
-
 static void on_alarm(int sig)
 {
         static const char msg[] = "bench-stdio: watchdog: a phase took far too long (hung?); "
@@ -126,42 +121,6 @@ static void on_alarm(int sig)
         _exit(1);
 }
 
-static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
-{
-        static bool dying;
-        va_list ap;
-
-        fputs("bench-stdio: ", stderr);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-        /* A failure during the cleanup itself must not start another one. */
-        if (!dying) {
-                dying = true;
-                cleanup_all();
-        }
-        exit(1);
-}
-
-static void __attribute__((format(printf, 1, 2))) progress(const char *fmt, ...)
-{
-        va_list ap;
-
-        /* stderr, so that stdout carries only the tables. */
-        fputs("bench-stdio: ", stderr);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-}
-
-static void phase(const char *what)
-{
-        progress("%s", what);
-        alarm(WATCHDOG_S);
-}
-
 /* The helper's pattern (tests/helpers/cata-stdio-helper.c): byte i of its whole output. */
 static uint8_t pattern_byte(uint64_t i)
 {
@@ -173,8 +132,8 @@ static uint8_t pattern_byte(uint64_t i)
 static void check_pattern(const char *who, const uint8_t *data, size_t n, uint64_t off)
 {
         if (n && (data[0] != pattern_byte(off) || data[n - 1] != pattern_byte(off + n - 1)))
-                die("%s: byte %llu..%llu is not what the helper wrote", who,
-                    (unsigned long long) off, (unsigned long long) (off + n - 1));
+                bench_die("%s: byte %llu..%llu is not what the helper wrote", who,
+                          (unsigned long long) off, (unsigned long long) (off + n - 1));
 }
 
 static char *new_id(const char *what)
@@ -210,7 +169,7 @@ static void write_text(const char *path, const char *text)
         _cleanup_fclose_ FILE *f = fopen(path, "we");
 
         if (!f || fputs(text, f) < 0 || fflush(f) != 0)
-                die("write %s: %s", path, strerror(errno));
+                bench_die("write %s: %s", path, strerror(errno));
 }
 
 static void agent_start(struct agent *a)
@@ -220,9 +179,6 @@ static void agent_start(struct agent *a)
                 (char *) o.agent, (char *) "--addr",    a->addr, (char *) "--cmdline",
                 cmdline,          (char *) "--run-dir", run_dir, NULL,
         };
-        pid_t parent = getpid();
-        pid_t pid;
-        int r;
 
         snprintf(sock, sizeof(sock), "%s/%s.sock", o.work, a->tag);
         snprintf(a->addr, sizeof(a->addr), "unix://%s", sock);
@@ -232,56 +188,21 @@ static void agent_start(struct agent *a)
         write_text(cmdline, a->cmdline);
         /* A stale socket from the previous agent with this tag would refuse connections. */
         (void) unlink(sock);
-        pid = fork();
-        if (pid < 0)
-                die("fork: %s", strerror(errno));
-        if (pid == 0) {
-                int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                int log_fd = open(a->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-                /* Dies with the benchmark, however that ends, and takes its containers with
-                 * it (SIGKILL on SIGTERM); run-stdio.sh removes what a hung one leaves. */
-                if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
-                        _exit(125);
-                if (null_fd < 0 || log_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
-                    dup2(log_fd, STDOUT_FILENO) < 0 || dup2(log_fd, STDERR_FILENO) < 0)
-                        _exit(126);
-                execv(o.agent, argv);
-                _exit(127);
-        }
-        a->pid = pid;
-        /* No deadline here: the watchdog catches an agent that never listens. */
-        while ((r = ttrpc_client_connect(a->addr, &a->c)) < 0) {
-                int status;
-
-                if (r != -ENOENT && r != -ECONNREFUSED)
-                        die("connect %s: %s", a->addr, strerror(-r));
-                if (waitpid(pid, &status, WNOHANG) == pid) {
-                        a->pid = -1;
-                        die("cata-agent exited before listening (status 0x%x); log: %s",
-                            (unsigned) status, a->log);
-                }
-                usleep(AGENT_POLL_US);
-        }
+        /* Dies with the benchmark, however that ends, and takes its containers with it (SIGKILL
+         * on SIGTERM); run-stdio.sh removes what a hung one leaves. */
+        a->pid = bench_spawn_agent(argv, a->log, -1);
+        a->c = bench_connect_agent(a->addr, &a->pid, a->log);
 }
 
 static void agent_stop(struct agent *a)
 {
-        pid_t pid = a->pid;
-        int status = 0;
+        int status = bench_stop_agent(&a->c, &a->pid);
 
-        if (a->c)
-                a->c = ttrpc_client_free(a->c);
-        if (pid <= 0)
-                return;
-        a->pid = -1;
-        (void) kill(pid, SIGTERM);
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                ;
         /* Not fatal: the figures are taken, but a bad exit is worth knowing about. */
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                progress("warning: cata-agent `%s` did not exit cleanly (status 0x%x); log: %s",
-                         a->tag, (unsigned) status, a->log);
+        if (!bench_exited_ok(status))
+                bench_progress(
+                        "warning: cata-agent `%s` did not exit cleanly (status 0x%x); log: %s",
+                        a->tag, (unsigned) status, a->log);
 }
 
 /* Whatever the benchmark created and did not remove, on its way out after a failure, through a
@@ -294,53 +215,13 @@ static void cleanup_all(void)
 
                 if (a->pid > 0 && ttrpc_client_connect(a->addr, &c) < 0)
                         c = NULL;
-                for (size_t i = n_lives; c && i-- > 0;) {
-                        Grpc__RemoveContainerRequest req = GRPC__REMOVE_CONTAINER_REQUEST__INIT;
-                        struct ttrpc_status st = { 0 };
-                        ProtobufCMessage *resp = NULL;
-
-                        if (lives[i].a != a)
-                                continue;
-                        req.container_id = lives[i].id;
-                        if (ttrpc_client_call(c, SERVICE, "RemoveContainer", &req.base,
-                                              &google__protobuf__empty__descriptor,
-                                              (int64_t) CLEANUP_TIMEOUT_NS, &resp, &st) < 0)
-                                c = ttrpc_client_free(c);
-                        if (resp)
-                                protobuf_c_message_free_unpacked(resp, NULL);
-                        ttrpc_status_done(&st);
-                }
+                for (size_t i = n_lives; c && i-- > 0;)
+                        if (lives[i].a == a)
+                                bench_cleanup_remove(&c, lives[i].id);
                 if (c)
                         (void) ttrpc_client_free(c);
                 agent_stop(a);
         }
-}
-
-struct mem {
-        long rss, anon; /* KiB */
-};
-
-static long status_kib(const char *text, const char *field)
-{
-        const char *p = strstr(text, field);
-
-        return p ? strtol(p + strlen(field), NULL, 10) : -1;
-}
-
-static struct mem agent_mem(const struct agent *a)
-{
-        _cleanup_free_ char *text = NULL;
-        char path[64];
-        struct mem m;
-        int r;
-
-        snprintf(path, sizeof(path), "/proc/%d/status", (int) a->pid);
-        r = read_file(path, 1 << 16, &text, NULL);
-        if (r < 0)
-                die("read %s: %s", path, strerror(-r));
-        m.rss = status_kib(text, "VmRSS:");
-        m.anon = status_kib(text, "RssAnon:");
-        return m;
 }
 
 struct usage {
@@ -361,13 +242,13 @@ static struct usage agent_usage(const struct agent *a)
         snprintf(path, sizeof(path), "/proc/%d/stat", (int) a->pid);
         r = read_file(path, 4096, &text, NULL);
         if (r < 0)
-                die("read %s: %s", path, strerror(-r));
+                bench_die("read %s: %s", path, strerror(-r));
         /* The command name may hold spaces and parentheses: fields count from the last ')'.
          * After it come state (field 3) ... minflt (10) ... utime (14), stime (15). */
         p = strrchr(text, ')');
         if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %lu %*u %*u %*u %lu %lu", &minflt,
                          &utime, &stime) != 3)
-                die("%s: unexpected format", path);
+                bench_die("%s: unexpected format", path);
         u.cpu_s = (double) (utime + stime) / (double) sysconf(_SC_CLK_TCK);
         u.minflt = (long) minflt;
         return u;
@@ -386,11 +267,12 @@ static ProtobufCMessage *call(struct agent *a, const char *method, const Protobu
         r = ttrpc_client_call(a->c, SERVICE, method, req,
                               desc ? desc : &google__protobuf__empty__descriptor, 0, &resp, &st);
         if (r < 0)
-                die("%s %s: %s", method, what, strerror(-r));
+                bench_die("%s %s: %s", method, what, strerror(-r));
         if (st.code != 0)
-                die("%s %s: status %d: %s", method, what, st.code, st.message ? st.message : "");
+                bench_die("%s %s: status %d: %s", method, what, st.code,
+                          st.message ? st.message : "");
         if (!resp)
-                die("%s %s: no reply message", method, what);
+                bench_die("%s %s: no reply message", method, what);
         return resp;
 }
 
@@ -410,14 +292,14 @@ static void check_serving(struct agent *a)
         r = ttrpc_client_call(a->c, "grpc.Health", "Check", NULL,
                               &grpc__health_check_response__descriptor, 0, &resp, &st);
         if (r < 0)
-                die("Check: %s", strerror(-r));
+                bench_die("Check: %s", strerror(-r));
         ok = st.code == 0 && resp &&
              ((Grpc__HealthCheckResponse *) resp)->status ==
                      GRPC__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
         if (resp)
                 protobuf_c_message_free_unpacked(resp, NULL);
         if (!ok)
-                die("Check: agent `%s` is not SERVING", a->tag);
+                bench_die("Check: agent `%s` is not SERVING", a->tag);
 }
 
 /* The container spec: Kata's shape (pid, ipc, uts and mount namespaces, the usual mounts), no
@@ -472,7 +354,7 @@ static void create_start(struct agent *a, const char *id, const char *args_json,
         Grpc__Spec *spec = NULL;
 
         if (spec_from_json(json, strlen(json), &spec, &err) < 0)
-                die("bad spec for %s: %s", id, err->msg);
+                bench_die("bad spec for %s: %s", id, err->msg);
         cr.container_id = (char *) id;
         cr.exec_id = (char *) id;
         cr.oci = spec;
@@ -552,18 +434,7 @@ static int finish(struct agent *a, const char *id)
 
 /* ---- bare processes for the raw figures ---- */
 
-/* fork() for a helper process of ours: it dies with the benchmark. */
-static pid_t fork_child(void)
-{
-        pid_t parent = getpid();
-        pid_t pid = fork();
-
-        if (pid < 0)
-                die("fork: %s", strerror(errno));
-        if (pid == 0 && (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent))
-                _exit(125);
-        return pid;
-}
+/* Every process of ours is made by bench_fork(SIGKILL): it dies with the benchmark. */
 
 /* Runs `helper verb n` (`helper verb n n2` when n2 > 0) with stdout on out_fd and stderr on
  * err_fd (-1: inherited). */
@@ -574,7 +445,7 @@ static pid_t spawn_helper(int out_fd, int err_fd, const char *verb, uint64_t n, 
 
         snprintf(arg, sizeof(arg), "%llu", (unsigned long long) n);
         snprintf(arg2, sizeof(arg2), "%llu", (unsigned long long) n2);
-        pid = fork_child();
+        pid = bench_fork(SIGKILL);
         if (pid == 0) {
                 if (dup2(out_fd, STDOUT_FILENO) < 0 || (err_fd >= 0 && dup2(err_fd, 2) < 0))
                         _exit(126);
@@ -590,38 +461,34 @@ static int reap(pid_t pid)
 
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)
-                        die("waitpid: %s", strerror(errno));
+                        bench_die("waitpid: %s", strerror(errno));
         return status;
 }
 
-static bool exited_ok(int status)
+/* Reads fd until EOF, or until buf is full; NUL-terminates. */
+static void read_text(int fd, char *buf, size_t size)
 {
-        return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        size_t have = 0;
+
+        for (;;) {
+                ssize_t n = read(fd, buf + have, size - 1 - have);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                have += (size_t) n;
+        }
+        buf[have] = '\0';
 }
 
 /* A pipe of the given capacity (0: the kernel's default, 64 KiB). */
 static void sized_pipe(int p[2], int size)
 {
         if (pipe2(p, O_CLOEXEC) < 0)
-                die("pipe2: %s", strerror(errno));
+                bench_die("pipe2: %s", strerror(errno));
         if (size > 0 && fcntl(p[1], F_SETPIPE_SZ, size) < 0)
-                die("F_SETPIPE_SZ %d: %s", size, strerror(errno));
-}
-
-static int send_all(int fd, const uint8_t *buf, size_t len)
-{
-        while (len > 0) {
-                ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                buf += n;
-                len -= (size_t) n;
-        }
-        return 0;
+                bench_die("F_SETPIPE_SZ %d: %s", size, strerror(errno));
 }
 
 /* ---- 1. stdout relay throughput ---- */
@@ -670,8 +537,8 @@ static double cata_relay(uint32_t len, double *ret_cpu, double *ret_faults)
         (void) read_to_eof(&main_agent, id, true, false, SHIM_READ, err, sizeof(err));
         status = finish(&main_agent, id);
         if (off != o.bytes || status != 0 || t1 <= t0)
-                die("%s: %llu of %llu bytes, exit status %d: %s", id, (unsigned long long) off,
-                    (unsigned long long) o.bytes, status, err);
+                bench_die("%s: %llu of %llu bytes, exit status %d: %s", id,
+                          (unsigned long long) off, (unsigned long long) o.bytes, status, err);
         return rate(off, first, t0, t1);
 }
 
@@ -688,9 +555,9 @@ static double raw_relay(uint32_t len, int pipe_size)
 
         sized_pipe(p, pipe_size);
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s) < 0)
-                die("socketpair: %s", strerror(errno));
+                bench_die("socketpair: %s", strerror(errno));
         writer = spawn_helper(p[1], -1, "gen", o.bytes, 0);
-        copier = fork_child();
+        copier = bench_fork(SIGKILL);
         if (copier == 0) {
                 (void) close(p[1]);
                 (void) close(s[0]);
@@ -701,7 +568,7 @@ static double raw_relay(uint32_t len, int pipe_size)
                                 continue;
                         if (n <= 0)
                                 _exit(n == 0 ? 0 : 1);
-                        if (send_all(s[1], buf, (size_t) n) < 0)
+                        if (bench_send_all(s[1], buf, (size_t) n) < 0)
                                 _exit(1);
                 }
         }
@@ -715,7 +582,7 @@ static double raw_relay(uint32_t len, int pipe_size)
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0)
-                        die("raw read: %s", strerror(errno));
+                        bench_die("raw read: %s", strerror(errno));
                 if (n == 0)
                         break;
                 check_pattern("raw", buf, (size_t) n, off);
@@ -730,10 +597,11 @@ static double raw_relay(uint32_t len, int pipe_size)
         (void) close(s[0]);
         st_writer = reap(writer);
         st_copier = reap(copier);
-        if (off != o.bytes || !exited_ok(st_writer) || !exited_ok(st_copier) || t1 <= t0)
-                die("raw: %llu of %llu bytes, writer status 0x%x, copier status 0x%x",
-                    (unsigned long long) off, (unsigned long long) o.bytes, (unsigned) st_writer,
-                    (unsigned) st_copier);
+        if (off != o.bytes || !bench_exited_ok(st_writer) || !bench_exited_ok(st_copier) ||
+            t1 <= t0)
+                bench_die("raw: %llu of %llu bytes, writer status 0x%x, copier status 0x%x",
+                          (unsigned long long) off, (unsigned long long) o.bytes,
+                          (unsigned) st_writer, (unsigned) st_copier);
         return rate(off, first, t0, t1);
 }
 
@@ -751,7 +619,7 @@ static void measure_relay(struct relay *rel, size_t n_rel, int pipe_size)
 
         snprintf(what, sizeof(what), "stdout relay: %u x (cata, raw) x %zu read sizes x %llu MiB",
                  o.reps, n_rel, (unsigned long long) (o.bytes / MIB));
-        phase(what);
+        bench_phase(what, WATCHDOG_S);
         for (unsigned i = 0; i < o.reps; i++) {
                 for (size_t k = 0; k < n_rel; k++) {
                         struct relay *r = &rel[k];
@@ -764,8 +632,8 @@ static void measure_relay(struct relay *rel, size_t n_rel, int pipe_size)
                                 r->cata[i] = cata_relay(r->len, &r->cpu[i], &r->faults[i]);
                         }
                         r->ratio[i] = r->cata[i] / r->raw[i];
-                        progress("  rep %u, %u KiB: cata %.0f MiB/s, raw %.0f MiB/s", i + 1,
-                                 r->len >> 10, r->cata[i], r->raw[i]);
+                        bench_progress("  rep %u, %u KiB: cata %.0f MiB/s, raw %.0f MiB/s", i + 1,
+                                       r->len >> 10, r->cata[i], r->raw[i]);
                 }
         }
 }
@@ -799,18 +667,19 @@ static bool burst_outcome(const char *who, uint64_t n, bool halves, int code, ui
 
         if (code == 0) {
                 if (got != n)
-                        die("%s: burst %llu exited 0 but %llu bytes arrived", who,
-                            (unsigned long long) n, (unsigned long long) got);
+                        bench_die("%s: burst %llu exited 0 but %llu bytes arrived", who,
+                                  (unsigned long long) n, (unsigned long long) got);
                 *ret_after = -1;
                 return true;
         }
         after = eagain_after(err, n, halves);
         if (code != 1 || after < 0)
-                die("%s: burst %llu: exit code %d: %s", who, (unsigned long long) n, code, err);
+                bench_die("%s: burst %llu: exit code %d: %s", who, (unsigned long long) n, code,
+                          err);
         /* Every byte written before the EAGAIN must still arrive, in order. */
         if ((uint64_t) after != got)
-                die("%s: burst %llu: the helper wrote %lld bytes before EAGAIN, %llu arrived", who,
-                    (unsigned long long) n, after, (unsigned long long) got);
+                bench_die("%s: burst %llu: the helper wrote %lld bytes before EAGAIN, %llu arrived",
+                          who, (unsigned long long) n, after, (unsigned long long) got);
         *ret_after = after;
         return false;
 }
@@ -846,7 +715,6 @@ static bool bare_burst(int pipe_size, uint64_t n, bool halves, long long *ret_af
         char err[ERR_KEEP], who[48];
         int p[2], e[2], status;
         uint64_t got = 0;
-        size_t have = 0;
         pid_t pid;
 
         sized_pipe(p, pipe_size);
@@ -856,16 +724,7 @@ static bool bare_burst(int pipe_size, uint64_t n, bool halves, long long *ret_af
         (void) close(p[1]);
         (void) close(e[1]);
         status = reap(pid);
-        for (;;) {
-                ssize_t k = read(e[0], err + have, sizeof(err) - 1 - have);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        break;
-                have += (size_t) k;
-        }
-        err[have] = '\0';
+        read_text(e[0], err, sizeof(err));
         for (;;) {
                 static uint8_t buf[1 << 16];
                 ssize_t k = read(p[0], buf, sizeof(buf));
@@ -873,7 +732,7 @@ static bool bare_burst(int pipe_size, uint64_t n, bool halves, long long *ret_af
                 if (k < 0 && errno == EINTR)
                         continue;
                 if (k < 0)
-                        die("read bare pipe: %s", strerror(errno));
+                        bench_die("read bare pipe: %s", strerror(errno));
                 if (k == 0)
                         break;
                 got += (uint64_t) k;
@@ -938,7 +797,7 @@ static int pipe_size_seen(struct agent *a, const char *annotations)
         (void) read_to_eof(a, id, true, false, SHIM_READ, NULL, 0);
         status = finish(a, id);
         if (status != 0 || atoi(out) <= 0)
-                die("%s: pipesize printed `%s`, exit status %d", id, out, status);
+                bench_die("%s: pipesize printed `%s`, exit status %d", id, out, status);
         return atoi(out);
 }
 
@@ -946,19 +805,19 @@ static void measure_bursts(struct burst_row *rows, size_t n_rows)
 {
         char what[96];
 
-        phase("pipe sizes seen by the containers");
+        bench_phase("pipe sizes seen by the containers", WATCHDOG_S);
         for (size_t k = 0; k < n_rows; k++)
                 rows[k].pipe_size = pipe_size_seen(rows[k].a, rows[k].annotations);
         snprintf(what, sizeof(what), "bursts: %u x %zu configurations x (cata, bare pipe)", o.reps,
                  n_rows);
-        phase(what);
+        bench_phase(what, WATCHDOG_S);
         for (unsigned i = 0; i < o.reps; i++) {
                 for (size_t k = 0; k < n_rows; k++) {
                         burst_series_run(&rows[k], false, i);
                         burst_series_run(&rows[k], true, i);
-                        progress("  rep %u, %s: cata %.0f KiB, bare pipe %.0f KiB", i + 1,
-                                 rows[k].label, rows[k].cata.largest[i] / KIB,
-                                 rows[k].bare.largest[i] / KIB);
+                        bench_progress("  rep %u, %s: cata %.0f KiB, bare pipe %.0f KiB", i + 1,
+                                       rows[k].label, rows[k].cata.largest[i] / KIB,
+                                       rows[k].bare.largest[i] / KIB);
                 }
         }
 }
@@ -973,7 +832,7 @@ struct mem_samples {
 
 static void record(struct mem_samples *m, enum mem_row row, unsigned rep)
 {
-        struct mem now = agent_mem(&rss_agent);
+        struct bench_mem now = bench_proc_mem_or_die(rss_agent.pid);
 
         m->rss[row][rep] = (double) now.rss;
         m->anon[row][rep] = (double) now.anon;
@@ -1022,7 +881,7 @@ static void many_idle(struct mem_samples *m, unsigned rep)
         secs = start_idle(ids);
         usleep(MANY_SETTLE_US);
         record(m, MEM_MANY, rep);
-        progress("  rep %u: %u containers started in %.1f s", rep + 1, o.idle, secs);
+        bench_progress("  rep %u: %u containers started in %.1f s", rep + 1, o.idle, secs);
         remove_idle(ids);
         usleep(IDLE_SETTLE_US);
         record(m, MEM_REMOVED, rep);
@@ -1051,7 +910,7 @@ static void stalled_producer(struct mem_samples *m, unsigned rep)
 
                 grpc__read_stream_response__free_unpacked(r, NULL);
                 if (n == 0)
-                        die("%s: EOF after %llu bytes", id, (unsigned long long) off);
+                        bench_die("%s: EOF after %llu bytes", id, (unsigned long long) off);
                 off += n;
         }
         sleep(STALL_WAIT_S);
@@ -1068,15 +927,15 @@ static void measure_memory(struct mem_samples *m)
                  "agent memory: %u x (2 x %u idle containers, one stalled producer), a fresh "
                  "agent for each",
                  o.reps, o.idle);
-        phase(what);
+        bench_phase(what, WATCHDOG_S);
         for (unsigned i = 0; i < o.reps; i++) {
                 many_idle(m, i);
                 stalled_producer(m, i);
-                progress("  rep %u: RssAnon idle %.0f, %u containers %.0f, removed %.0f, "
-                         "again %.0f, stalled %.0f (idle %.0f) KiB",
-                         i + 1, m->anon[MEM_IDLE][i], o.idle, m->anon[MEM_MANY][i],
-                         m->anon[MEM_REMOVED][i], m->anon[MEM_AGAIN][i], m->anon[MEM_STALL][i],
-                         m->anon[MEM_STALL_IDLE][i]);
+                bench_progress("  rep %u: RssAnon idle %.0f, %u containers %.0f, removed %.0f, "
+                               "again %.0f, stalled %.0f (idle %.0f) KiB",
+                               i + 1, m->anon[MEM_IDLE][i], o.idle, m->anon[MEM_MANY][i],
+                               m->anon[MEM_REMOVED][i], m->anon[MEM_AGAIN][i],
+                               m->anon[MEM_STALL][i], m->anon[MEM_STALL_IDLE][i]);
         }
 }
 
@@ -1086,20 +945,6 @@ static void measure_memory(struct mem_samples *m)
 static double *samples(void)
 {
         return xzalloc(o.reps * sizeof(double));
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-        double x = *(const double *) a, y = *(const double *) b;
-
-        return (x > y) - (x < y);
-}
-
-/* Sorts v in place. */
-static double median(double *v, unsigned n)
-{
-        qsort(v, n, sizeof(*v), cmp_double);
-        return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* "2 MiB", "1088 KiB": whole MiB as MiB, anything else in KiB. */
@@ -1121,7 +966,7 @@ static void fmt_size_median(char *buf, size_t len, double *v, unsigned n)
                 snprintf(buf, len, "n/a");
                 return;
         }
-        fmt_size(med, sizeof(med), median(v, n));
+        fmt_size(med, sizeof(med), bench_median(v, n));
         if (v[0] == v[n - 1]) {
                 snprintf(buf, len, "%s", med);
                 return;
@@ -1149,8 +994,9 @@ static void print_relay(struct relay *rel, size_t n_rel, int pipe_size)
                         snprintf(label, sizeof(label), "%u KiB reads, one outstanding%s",
                                  r->len >> 10, r->len == SHIM_READ ? " (Kata's shim)" : "");
                 printf("| %s | %.0f MiB/s | %.0f MiB/s | %.2f | %.2f s/GiB | %.0f /MiB |\n", label,
-                       median(r->cata, o.reps), median(r->raw, o.reps), median(r->ratio, o.reps),
-                       median(r->cpu, o.reps), median(r->faults, o.reps));
+                       bench_median(r->cata, o.reps), bench_median(r->raw, o.reps),
+                       bench_median(r->ratio, o.reps), bench_median(r->cpu, o.reps),
+                       bench_median(r->faults, o.reps));
         }
         printf("\nraw: the helper writes into a %d KiB pipe; a second process copies it into a "
                "unix socket with\nthe same buffer size as the cata reads. cata / raw: median of "
@@ -1211,7 +1057,7 @@ static void print_memory(struct mem_samples *m)
                  "%u idle containers (`sleep 1000`, stdout unread)", o.idle);
         snprintf(labels[MEM_AGAIN], sizeof(labels[MEM_AGAIN]), "after %u more created and removed",
                  o.idle);
-        /* Differences per repetition first: median() sorts the samples in place. The stalled
+        /* Differences per repetition first: bench_median() sorts the samples in place. The stalled
          * producer runs in a fresh agent: its growth counts from that agent's idle figure. */
         for (size_t k = 0; k < ARRAY_SIZE(rows); k++) {
                 enum mem_row row = rows[k], base = row == MEM_STALL ? MEM_STALL_IDLE : MEM_IDLE;
@@ -1227,8 +1073,8 @@ static void print_memory(struct mem_samples *m)
                 enum mem_row row = rows[k];
 
                 printf("| %s | %.0f KiB | %.0f KiB | %+.0f KiB |\n", labels[row],
-                       median(m->rss[row], o.reps), median(m->anon[row], o.reps),
-                       median(delta[row], o.reps));
+                       bench_median(m->rss[row], o.reps), bench_median(m->anon[row], o.reps),
+                       bench_median(delta[row], o.reps));
                 free(delta[row]);
         }
         printf("\nVmRSS and RssAnon from /proc/PID/status; over idle: per repetition, against "
@@ -1242,13 +1088,12 @@ static uint32_t agent_buffer_size(void)
 {
         int p[2], status;
         char text[4096];
-        size_t have = 0;
         const char *v;
         pid_t pid;
 
         if (pipe2(p, O_CLOEXEC) < 0)
-                die("pipe2: %s", strerror(errno));
-        pid = fork_child();
+                bench_die("pipe2: %s", strerror(errno));
+        pid = bench_fork(SIGKILL);
         if (pid == 0) {
                 if (dup2(p[1], STDOUT_FILENO) < 0)
                         _exit(126);
@@ -1256,21 +1101,12 @@ static uint32_t agent_buffer_size(void)
                 _exit(127);
         }
         (void) close(p[1]);
-        for (;;) {
-                ssize_t n = read(p[0], text + have, sizeof(text) - 1 - have);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        break;
-                have += (size_t) n;
-        }
-        text[have] = '\0';
+        read_text(p[0], text, sizeof(text));
         (void) close(p[0]);
         status = reap(pid);
         v = strstr(text, "\"stdio_buffer_size\":");
-        if (!exited_ok(status) || !v)
-                die("%s --print-config: status 0x%x: %s", o.agent, (unsigned) status, text);
+        if (!bench_exited_ok(status) || !v)
+                bench_die("%s --print-config: status 0x%x: %s", o.agent, (unsigned) status, text);
         return (uint32_t) strtoul(v + strlen("\"stdio_buffer_size\":"), NULL, 10);
 }
 
@@ -1281,7 +1117,7 @@ static void build_rootfs(void)
         pid_t pid;
 
         snprintf(rootfs, sizeof(rootfs), "%s/rootfs", o.work);
-        pid = fork_child();
+        pid = bench_fork(SIGKILL);
         if (pid == 0) {
                 /* Its chatter would mix with the tables. */
                 if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
@@ -1290,8 +1126,9 @@ static void build_rootfs(void)
                 _exit(127);
         }
         status = reap(pid);
-        if (!exited_ok(status))
-                die("%s %s %s: status 0x%x", o.make_rootfs, rootfs, o.helper, (unsigned) status);
+        if (!bench_exited_ok(status))
+                bench_die("%s %s %s: status 0x%x", o.make_rootfs, rootfs, o.helper,
+                          (unsigned) status);
 }
 
 static void usage(FILE *f)
@@ -1309,16 +1146,6 @@ static void usage(FILE *f)
               "536870912)\n"
               "  --idle N             idle containers for the memory figure (default 100)\n",
               f);
-}
-
-static uint64_t parse_num(const char *s, uint64_t min, uint64_t max, const char *name)
-{
-        uint64_t v;
-
-        if (parse_u64(s, 10, &v) < 0 || v < min || v > max)
-                die("%s must be %llu..%llu, not `%s`", name, (unsigned long long) min,
-                    (unsigned long long) max, s);
-        return v;
 }
 
 static void parse_opts(int argc, char **argv)
@@ -1367,14 +1194,14 @@ static void parse_opts(int argc, char **argv)
                         o.prefix = optarg;
                         break;
                 case OPT_REPS:
-                        o.reps = (unsigned) parse_num(optarg, 1, MAX_REPS, "--reps");
+                        o.reps = (unsigned) bench_parse_num(optarg, 1, MAX_REPS, "--reps");
                         break;
                 case OPT_BYTES:
                         /* At least two 1 MiB reads, so that the clock has a start and an end. */
-                        o.bytes = parse_num(optarg, 4 * MIB, MAX_BYTES, "--bytes");
+                        o.bytes = bench_parse_num(optarg, 4 * MIB, MAX_BYTES, "--bytes");
                         break;
                 case OPT_IDLE:
-                        o.idle = (unsigned) parse_num(optarg, 1, MAX_IDLE, "--idle");
+                        o.idle = (unsigned) bench_parse_num(optarg, 1, MAX_IDLE, "--idle");
                         break;
                 case OPT_HELP:
                         usage(stdout);
@@ -1409,6 +1236,8 @@ int main(int argc, char **argv)
         struct mem_samples mem = { 0 };
         uint32_t buffer;
 
+        bench_set_name("bench-stdio");
+        bench_set_cleanup(cleanup_all);
         parse_opts(argc, argv);
         (void) signal(SIGALRM, on_alarm);
         (void) signal(SIGPIPE, SIG_IGN);
@@ -1430,7 +1259,7 @@ int main(int argc, char **argv)
                 mem.anon[r] = samples();
         }
 
-        phase("building the busybox rootfs with the helper");
+        bench_phase("building the busybox rootfs with the helper", WATCHDOG_S);
         buffer = agent_buffer_size();
         build_rootfs();
         agent_start(&main_agent);
