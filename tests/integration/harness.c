@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -75,7 +76,10 @@ void agent_proc_spawn(struct agent_proc *a, const char *cmdline, const char *con
         assert_true(a->pid >= 0);
         if (a->pid == 0) {
                 int fd = open(a->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-                if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
+                /* If the test crashes, its agent must not outlive it, nor hold the test
+                 * runner's output pipe open (meson would wait for it for ever). */
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (fd < 0 || dup2(fd, STDERR_FILENO) < 0 || dup2(fd, STDOUT_FILENO) < 0)
                         _exit(126);
                 execve(bin, (char **) argv, env);
                 _exit(127);

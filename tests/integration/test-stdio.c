@@ -108,7 +108,8 @@ static long read_once(struct ttrpc_client *c, const char *id, bool err, uint32_t
                 n = -st.code;
         } else {
                 assert_true(resp->data.len <= len);
-                memcpy(buf, resp->data.data, resp->data.len);
+                if (resp->data.len)
+                        memcpy(buf, resp->data.data, resp->data.len);
                 n = (long) resp->data.len;
                 protobuf_c_message_free_unpacked(&resp->base, NULL);
         }
