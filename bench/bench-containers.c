@@ -1146,8 +1146,8 @@ static void parse_opts(int argc, char **argv)
 int main(int argc, char **argv)
 {
         static const char *const run_labels[_IT_MAX] = {
-                [IT_CATA] = "cata-agent: Create, Start, reads to EOF, Wait, Remove on one "
-                            "connection",
+                [IT_CATA] = ("cata-agent: Create, Start, reads to EOF, Wait, Remove on one "
+                             "connection"),
                 [IT_CTL] = "`cata-ctl run`: the same, from a new client process each time",
                 [IT_CRUN] = "`crun run`",
                 [IT_RUNC] = "`runc run`",
