@@ -121,9 +121,12 @@ static int setup_namespaces(const Grpc__Spec *s, struct spawn_ns_config ns[_SPAW
                 ns[kind].enabled = true;
                 ns[kind].path = n->path && *n->path ? n->path : NULL;
         }
-        if (!ns[SPAWN_NS_MNT].enabled || ns[SPAWN_NS_MNT].path)
+        /* The rootfs is set up (and pivot_root'ed) inside the container's mount namespace: a
+         * new one, or one joined by path, as runc does. Setting it up in the runtime's own
+         * namespace would pivot the host: refused. */
+        if (!ns[SPAWN_NS_MNT].enabled)
                 return agent_error_setf(err, EINVAL,
-                                        "linux.namespaces: a new `mount` namespace is required");
+                                        "linux.namespaces: a `mount` namespace is required");
         return 0;
 }
 
@@ -207,7 +210,6 @@ static int make_state_dir(struct creation *c, struct agent_error **err)
 }
 
 /* ---- sync messages ---- */
-
 
 /* Stage 1 made a user namespace: write its maps from outside, as the agent does. */
 static int handle_userns(int sync_fd, const Grpc__Spec *spec, pid_t pid, struct agent_error **err)
@@ -423,7 +425,9 @@ static int creation_finish(struct creation *c, struct agent_error **err)
         r = rt_state_save(c->ctx, c->st, err);
         if (r >= 0 && c->con.master >= 0)
                 r = rt_console_send(&c->con, err);
-        state = rt_state_json(c->st, RT_STATUS_CREATING, false, false);
+        /* The process is created and waiting: hooks see "created", as the spec's lifecycle
+         * (and the conformance suite) expect. */
+        state = rt_state_json(c->st, RT_STATUS_CREATED, false, false);
         for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(kinds); i++)
                 r = rt_hooks_run(c->st->spec, kinds[i], state, err);
         if (r >= 0 && c->opts->pid_file)

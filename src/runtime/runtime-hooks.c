@@ -247,10 +247,19 @@ int rt_hooks_run(const Grpc__Spec *spec, enum rt_hook_kind kind, const char *sta
         size_t n;
         const Grpc__Hook *const *hooks = rt_hooks_of(spec, kind, &n);
 
+        int first = 0;
+
         for (size_t i = 0; i < n; i++) {
                 int r = run_one(kind, hooks[i], state_json, err);
-                if (r < 0)
+                if (r >= 0)
+                        continue;
+                /* A failing poststart or poststop hook is a warning: the remaining hooks and
+                 * the lifecycle go on (runtime-spec). The first error is still reported. */
+                if (kind != RT_HOOK_POSTSTART && kind != RT_HOOK_POSTSTOP)
                         return r;
+                /* Reported: the latest failure's message (each one was also logged). */
+                if (!first)
+                        first = r;
         }
-        return 0;
+        return first;
 }
