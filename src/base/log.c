@@ -138,18 +138,6 @@ static void out_pair(struct out *o, const char *k, const char *v, bool first)
         out_raw(o, "\"", 1);
 }
 
-static void format_ts(char *buf, size_t size)
-{
-        struct timespec ts;
-        struct tm tm;
-        char date[32];
-
-        (void) clock_gettime(CLOCK_REALTIME, &ts);
-        (void) gmtime_r(&ts.tv_sec, &tm);
-        strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(buf, size, "%s.%09ldZ", date, ts.tv_nsec);
-}
-
 static bool key_is_reserved(const char *k)
 {
         static const char *const reserved[] = { "msg",  "level",  "ts",        "pid",
@@ -170,7 +158,7 @@ size_t log_format(char *buf, size_t size, enum log_level level, const char *subs
 
         if (size < sizeof(tail_trunc) + 2)
                 return 0;
-        format_ts(ts, sizeof(ts));
+        rfc3339_now(ts, sizeof(ts));
         snprintf(pid, sizeof(pid), "%d", (int) getpid());
 
         out_raw(&o, "{", 1);

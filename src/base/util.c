@@ -162,6 +162,18 @@ int parse_i64(const char *s, int base, int64_t *ret)
         return 0;
 }
 
+void rfc3339_now(char *buf, size_t size)
+{
+        struct timespec ts;
+        struct tm tm;
+        char date[32];
+
+        (void) clock_gettime(CLOCK_REALTIME, &ts);
+        (void) gmtime_r(&ts.tv_sec, &tm);
+        strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(buf, size, "%s.%09ldZ", date, ts.tv_nsec);
+}
+
 uint64_t now_ns(void)
 {
         struct timespec ts;

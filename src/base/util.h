@@ -41,6 +41,9 @@ int read_u64_file(const char *path, int base, uint64_t *ret);
 int parse_u64(const char *s, int base, uint64_t *ret);
 int parse_i64(const char *s, int base, int64_t *ret);
 
+/* The current time as RFC 3339 UTC with nanoseconds ("2026-11-22T10:01:24.123456789Z"). */
+void rfc3339_now(char *buf, size_t size);
+
 /* Monotonic clock in nanoseconds. */
 uint64_t now_ns(void);
 

@@ -137,7 +137,7 @@ int ctl_cmd_kill(struct ctl_context *ctx, char **args)
         return call_empty(ctx, "SignalProcess", &req.base);
 }
 
-static int wait_process(struct ctl_context *ctx, const char *cid, const char *eid, int *ret_status)
+int ctl_wait_process(struct ctl_context *ctx, const char *cid, const char *eid, int *ret_status)
 {
         Grpc__WaitProcessRequest req = GRPC__WAIT_PROCESS_REQUEST__INIT;
         Grpc__WaitProcessResponse *resp = NULL;
@@ -161,7 +161,7 @@ int ctl_cmd_wait(struct ctl_context *ctx, char **args)
 {
         int status, r;
 
-        r = wait_process(ctx, args[0], args[1] ? args[1] : "", &status);
+        r = ctl_wait_process(ctx, args[0], args[1] ? args[1] : "", &status);
         if (r != 0)
                 return r;
         ctl_out_int(&ctx->out, "status", "exit status", status);

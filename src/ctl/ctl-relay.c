@@ -183,9 +183,6 @@ int ctl_relay(struct ctl_context *ctx, const char *cid, const char *eid, bool te
               bool forward_stdin, bool wait, int *ret_status)
 {
         struct relay rl = { .ctx = ctx, .cid = cid, .eid = eid };
-        Grpc__WaitProcessRequest req = GRPC__WAIT_PROCESS_REQUEST__INIT;
-        Grpc__WaitProcessResponse *resp = NULL;
-        int64_t saved;
         int r;
 
         r = ctl_connect(ctx);
@@ -200,16 +197,5 @@ int ctl_relay(struct ctl_context *ctx, const char *cid, const char *eid, bool te
                 r = relay_loop(&rl, forward_stdin);
         if (r != 0 || !wait)
                 return r;
-        req.container_id = (char *) cid;
-        req.exec_id = (char *) eid;
-        saved = ctx->timeout_ns;
-        ctx->timeout_ns = 0;
-        r = ctl_call(ctx, "grpc.AgentService", "WaitProcess", &req.base,
-                     &grpc__wait_process_response__descriptor, (ProtobufCMessage **) &resp);
-        ctx->timeout_ns = saved;
-        if (r != 0)
-                return r;
-        *ret_status = resp->status;
-        protobuf_c_message_free_unpacked(&resp->base, NULL);
-        return 0;
+        return ctl_wait_process(ctx, cid, eid, ret_status);
 }

@@ -46,6 +46,9 @@ int ctl_call(struct ctl_context *ctx, const char *service, const char *method,
              const ProtobufCMessage *req, const ProtobufCMessageDescriptor *resp_desc,
              ProtobufCMessage **ret_resp);
 
+/* WaitProcess with no deadline (as Kata's runtime calls it); *ret_status is the exit code. */
+int ctl_wait_process(struct ctl_context *ctx, const char *cid, const char *eid, int *ret_status);
+
 /* Relays a process's stdout/stderr (and stdin when forward_stdin) until EOF, then waits for it.
  * Returns 0 with *ret_status = its exit status, or an exit code. */
 int ctl_relay(struct ctl_context *ctx, const char *cid, const char *eid, bool terminal,

@@ -41,24 +41,12 @@ static const char *const level_names[] = {
         [RT_LOG_DEBUG] = "debug",
 };
 
-static void log_time(char *buf, size_t size)
-{
-        struct timespec ts;
-        struct tm tm;
-        char date[32];
-
-        (void) clock_gettime(CLOCK_REALTIME, &ts);
-        (void) gmtime_r(&ts.tv_sec, &tm);
-        strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(buf, size, "%s.%09ldZ", date, ts.tv_nsec);
-}
-
 /* logrus's text formatter: time="..." level=info msg="..." (quoted, escaped). */
 static void log_text_line(FILE *f, const char *level, const char *msg)
 {
         char ts[64];
 
-        log_time(ts, sizeof(ts));
+        rfc3339_now(ts, sizeof(ts));
         fprintf(f, "time=\"%s\" level=%s msg=\"", ts, level);
         for (const char *p = msg; *p; p++) {
                 if (*p == '"' || *p == '\\')
@@ -78,7 +66,7 @@ static void log_json_line(FILE *f, const char *level, const char *msg)
         json_t *o = json_object(), *m = json_string(msg);
         char ts[64], *line;
 
-        log_time(ts, sizeof(ts));
+        rfc3339_now(ts, sizeof(ts));
         json_object_set_new(o, "level", json_string(level));
         /* Not UTF-8 (a path, say): keep the line, lose the message. */
         json_object_set_new(o, "msg", m ? m : json_string("(message is not UTF-8)"));

@@ -146,18 +146,6 @@ static int setup_cgroup(struct creation *c, struct agent_error **err)
         return r;
 }
 
-static void now_rfc3339(char *buf, size_t size)
-{
-        struct timespec ts;
-        struct tm tm;
-        char date[32];
-
-        (void) clock_gettime(CLOCK_REALTIME, &ts);
-        (void) gmtime_r(&ts.tv_sec, &tm);
-        strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(buf, size, "%s.%09ldZ", date, ts.tv_nsec);
-}
-
 static int mkdir_p(const char *path, mode_t mode)
 {
         _cleanup_free_ char *p = xstrdup(path);
@@ -402,7 +390,7 @@ static int creation_prepare(struct creation *c, struct agent_error **err)
                 r = seccomp_filter_new(spec->linux->seccomp, &c->seccomp, err);
         if (r < 0)
                 return r;
-        now_rfc3339(created, sizeof(created));
+        rfc3339_now(created, sizeof(created));
         c->st->created = xstrdup(created);
         for (int i = 0; i < _SPAWN_NS_MAX; i++)
                 c->st->ns[i] = c->ns[i].enabled;
