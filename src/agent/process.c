@@ -127,7 +127,6 @@ static void stage1_exited_cb(pid_t pid, int status, void *userdata)
         container_process_gone(p->container);
 }
 
-
 static int handle_userns(struct process *p, pid_t pid)
 {
         const Grpc__Linux *l = p->container->req->oci->linux;

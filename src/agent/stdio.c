@@ -371,6 +371,7 @@ static void out_drain_cb(struct loop_timer *t, void *userdata)
 
 void stdio_process_exited(struct stdio *s)
 {
+        s->exited = true;
         struct stdio_out *streams[] = { &s->out, &s->err };
 
         for (size_t i = 0; i < 2; i++) {
@@ -480,6 +481,10 @@ int stdio_write(struct stdio *s, struct rpc_call *call, const uint8_t *data, siz
         }
         if (in->fd < 0 || in->close_pending)
                 return agent_error_setf(err, EPIPE, "stdin is closed");
+        /* The pipe may outlive the process (a grandchild holding it): writing into it after the
+         * process exited would only look like success. */
+        if (s->exited)
+                return agent_error_setf(err, EPIPE, "the process has exited");
         call->progress = 0;
         r = rpc_call_park(call, &in->writers, reader_cancel, in, err);
         if (r < 0)

@@ -63,6 +63,7 @@ struct stdio {
         struct agent *agent;
         bool terminal;
         size_t buffer_max; /* per output stream */
+        bool exited;       /* the process was reaped */
         struct stdio_in in;
         struct stdio_out out;
         struct stdio_out err; /* unused (fd -1) for a terminal */
