@@ -3,6 +3,7 @@
 #include "agent/console.h"
 #include "agent/container.h"
 #include "agent/reaper.h"
+#include "agent/sandbox.h"
 #include "agent/logsink.h"
 #include "base/error.h"
 #include "base/log.h"
@@ -138,6 +139,7 @@ void agent_stop(struct agent *a)
                 rpc_session_free(list_first_entry(&a->sessions, struct rpc_session, node));
         a->n_sessions = 0;
         container_free_all(a);
+        sandbox_release(a);
         reaper_free(a);
         console_stop(a);
         a->listener = ttrpc_listener_free(a->listener);

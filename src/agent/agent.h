@@ -40,6 +40,8 @@ struct agent {
         const char *cgroup_root; /* where the cgroup hierarchies are mounted */
         struct list_node containers;
         pid_t sandbox_pid; /* init of the first container: its pid namespace is the sandbox's */
+        char *sandbox_ipc; /* persistent namespaces the pod's containers share (sandbox.c) */
+        char *sandbox_uts;
 };
 
 /* Sets up the loop, signals and the listener on config.server_addr. Fills err on failure. */

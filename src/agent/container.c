@@ -4,6 +4,7 @@
 #include "agent/container.h"
 #include "agent/agent.h"
 #include "agent/reaper.h"
+#include "agent/sandbox.h"
 #include "base/cleanup.h"
 #include "base/log.h"
 #include "base/util.h"
@@ -322,6 +323,16 @@ static int setup_namespaces(struct container *c, struct agent_error **err)
                 c->ns[kind].enabled = true;
                 if (ns->path && *ns->path)
                         c->ns_paths[kind] = xstrdup(ns->path);
+        }
+        /* Kata's fix-up: a container asking for its own ipc or uts namespace gets the pod's
+         * (persistent, shared by every container of the sandbox). */
+        for (int kind = SPAWN_NS_IPC; kind <= SPAWN_NS_UTS; kind++) {
+                const char *shared;
+                if (!c->ns[kind].enabled || c->ns_paths[kind])
+                        continue;
+                if (sandbox_shared_ns(c->agent, kind, &shared, err) < 0)
+                        return -EIO;
+                c->ns_paths[kind] = xstrdup(shared);
         }
         c->ns[SPAWN_NS_MNT].enabled = true;
         free(c->ns_paths[SPAWN_NS_MNT]);

@@ -28,6 +28,15 @@ static void rootfs_cleanup(void)
         (void) !system(cmd);
 }
 
+const char *ct_cgroup_parent(void)
+{
+        static char name[32];
+
+        if (!name[0])
+                snprintf(name, sizeof(name), "cata-it-%d", (int) getpid());
+        return name;
+}
+
 const char *ct_rootfs(void)
 {
         const char *script = getenv("CATA_MAKE_ROOTFS");
@@ -90,8 +99,8 @@ char *ct_spec(const char *id, const char *args_json, const char *process_extra,
                 "\"maskedPaths\":[\"/proc/kcore\",\"/proc/keys\",\"/proc/timer_list\","
                 "\"/sys/firmware\"],"
                 "\"readonlyPaths\":[\"/proc/sys\",\"/proc/sysrq-trigger\"],"
-                "\"cgroupsPath\":\"/cata-it/%s\"%s}%s}",
-                args_json, process_extra ? process_extra : "", ct_rootfs(), id,
+                "\"cgroupsPath\":\"/%s/%s\"%s}%s}",
+                args_json, process_extra ? process_extra : "", ct_rootfs(), ct_cgroup_parent(), id,
                 linux_extra ? linux_extra : "", top_extra ? top_extra : "");
 }
 

@@ -12,12 +12,16 @@
 
 #include "ttrpc/client.h"
 
+/* The parent cgroup of this test process's containers: "cata-it-<pid>", so that two test
+ * runs on one machine never touch each other's cgroups. */
+const char *ct_cgroup_parent(void);
+
 /* The rootfs path (built on first use, removed at exit). */
 const char *ct_rootfs(void);
 
 /* An OCI config.json text: args_json is a JSON array ("[\"sh\",\"-c\",\"echo hi\"]"); the
  * *_extra strings are spliced into the process, linux and top-level objects (each "" or starting
- * with a comma: ",\"cwd\":\"/tmp\""). The cgroup path is /cata-it/<id>. */
+ * with a comma: ",\"cwd\":\"/tmp\""). The cgroup path is /<ct_cgroup_parent()>/<id>. */
 char *ct_spec(const char *id, const char *args_json, const char *process_extra,
               const char *linux_extra, const char *top_extra);
 

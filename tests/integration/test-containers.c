@@ -591,7 +591,8 @@ static void expect_proc_cgroup(const char *text, const char *controller, const c
 
 static void test_cgroup_limits(void **state)
 {
-        const char *id = "ct-cgroup", *path = "/cata-it/ct-cgroup";
+        const char *id = "ct-cgroup";
+        _cleanup_free_ char *path = xasprintf("/%s/ct-cgroup", ct_cgroup_parent());
         _cleanup_free_ char *lx = NULL, *spec = NULL, *dir = NULL;
         _cleanup_(result_done) struct result r = { 0 };
 
@@ -681,10 +682,12 @@ static void test_cgroup_devices(void **state)
  * root bound, see rootfs.h). */
 static void test_cgroup_namespace_and_mount(void **state)
 {
-        const char *script = "for f in /sys/fs/cgroup/pids.max /sys/fs/cgroup/pids/pids.max "
-                             "/sys/fs/cgroup/pids/cata-it/ct-cgns/pids.max; do [ -e $f ] && break;"
-                             "done; cat /proc/self/cgroup; ls /sys/fs/cgroup; cat $f;"
-                             "echo 9 > $f || echo CG-RO";
+        _cleanup_free_ char *script =
+                xasprintf("for f in /sys/fs/cgroup/pids.max /sys/fs/cgroup/pids/pids.max "
+                          "/sys/fs/cgroup/pids/%s/ct-cgns/pids.max; do [ -e $f ] && break;"
+                          "done; cat /proc/self/cgroup; ls /sys/fs/cgroup; cat $f;"
+                          "echo 9 > $f || echo CG-RO",
+                          ct_cgroup_parent());
         _cleanup_(result_done) struct result r = { 0 };
 
         (void) state;

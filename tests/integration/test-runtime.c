@@ -210,8 +210,8 @@ static void assert_gone(const char *id)
         assert_non_null(strstr(r.err, "does not exist"));
         result_done(&r);
         assert_false(path_exists("%s/%s", root, id));
-        assert_false(path_exists("/sys/fs/cgroup/pids/cata-it/%s", id));
-        assert_false(path_exists("/sys/fs/cgroup/memory/cata-it/%s", id));
+        assert_false(path_exists("/sys/fs/cgroup/pids/%s/%s", ct_cgroup_parent(), id));
+        assert_false(path_exists("/sys/fs/cgroup/memory/%s/%s", ct_cgroup_parent(), id));
 }
 
 static int read_pid_file(const char *path)
@@ -698,6 +698,8 @@ static void test_pause_update_list(void **state)
         _cleanup_free_ char *dir = sh_bundle("rt-pause", "sleep 1000", NULL);
         _cleanup_free_ char *res = xasprintf("%s/resources.json", tmp);
         _cleanup_free_ char *limit = NULL;
+        _cleanup_free_ char *pids_max =
+                xasprintf("/sys/fs/cgroup/pids/%s/rt-pause/pids.max", ct_cgroup_parent());
         struct result r;
         FILE *f;
 
@@ -716,8 +718,7 @@ static void test_pause_update_list(void **state)
         fputs("{\"pids\":{\"limit\":77}}", f);
         fclose(f);
         rt_ok("update --resources %s rt-pause", res);
-        assert_int_equal(
-                read_file("/sys/fs/cgroup/pids/cata-it/rt-pause/pids.max", 64, &limit, NULL), 0);
+        assert_int_equal(read_file(pids_max, 64, &limit, NULL), 0);
         assert_string_equal(limit, "77\n");
         f = fopen(res, "w");
         fputs("{\"pids\":{\"limit\":\"many\"}}", f);
