@@ -165,6 +165,25 @@ static int cmd_guest_details(struct ctl_context *ctx, char **args)
         return 0;
 }
 
+static int cmd_metrics(struct ctl_context *ctx, char **args)
+{
+        Grpc__GetMetricsRequest req = GRPC__GET_METRICS_REQUEST__INIT;
+        Grpc__Metrics *resp = NULL;
+        int r;
+
+        (void) args;
+        r = ctl_call(ctx, "grpc.AgentService", "GetMetrics", &req.base, &grpc__metrics__descriptor,
+                     (ProtobufCMessage **) &resp);
+        if (r != 0)
+                return r;
+        if (ctx->json)
+                ctl_out_string(&ctx->out, "metrics", NULL, resp->metrics);
+        else
+                fputs(resp->metrics, stdout);
+        protobuf_c_message_free_unpacked(&resp->base, NULL);
+        return 0;
+}
+
 /* Prints the status instead of failing on it: seeing UNIMPLEMENTED/NOT_FOUND is the point. */
 static int cmd_call(struct ctl_context *ctx, char **args)
 {
@@ -216,6 +235,7 @@ static const struct ctl_command commands[] = {
           "UpdateContainer with an OCI linux.resources JSON object" },
         { "stats", "ID", 1, 1, ctl_cmd_stats, "StatsContainer: cgroup statistics" },
         { "rm", "ID [TIMEOUT]", 1, 2, ctl_cmd_rm, "RemoveContainer (kills what is left)" },
+        { "metrics", "", 0, 0, cmd_metrics, "GetMetrics: the Prometheus text" },
 };
 
 static void usage(FILE *f)

@@ -45,6 +45,7 @@ static const struct rpc_method methods[] = {
         { "grpc.AgentService", "WriteStdin", rpc_write_stdin },
         { "grpc.AgentService", "CloseStdin", rpc_close_stdin },
         { "grpc.AgentService", "TtyWinResize", rpc_tty_win_resize },
+        { "grpc.AgentService", "GetMetrics", rpc_get_metrics },
 };
 
 static rpc_policy_fn policy;

@@ -50,6 +50,7 @@ RPC_HANDLER(rpc_read_stderr);
 RPC_HANDLER(rpc_write_stdin);
 RPC_HANDLER(rpc_close_stdin);
 RPC_HANDLER(rpc_tty_win_resize);
+RPC_HANDLER(rpc_get_metrics);
 
 /* A policy gate, like the Rust agent's agent-policy feature: when set, a call it refuses is
  * answered PERMISSION_DENIED "<service>/<method> is blocked by policy" without running. The

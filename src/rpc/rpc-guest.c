@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Guest-wide RPCs: GetGuestDetails. */
 #include "agent/guest.h"
+#include "agent/metrics.h"
+#include "base/cleanup.h"
 #include "rpc/dispatch.h"
 #include "version.h"
 
@@ -42,6 +44,18 @@ int rpc_guest_get_details(struct rpc_call *call, const ProtobufCMessage *msg,
         resp.mem_block_size_bytes = block_size;
         resp.support_mem_hotplug_probe = probe;
         resp.agent_details = &details;
+        rpc_call_reply(call, &resp.base);
+        return 0;
+}
+
+int rpc_get_metrics(struct rpc_call *call, const ProtobufCMessage *msg, struct agent_error **err)
+{
+        Grpc__Metrics resp = GRPC__METRICS__INIT;
+        _cleanup_free_ char *text = metrics_collect(call->session->agent);
+
+        (void) msg;
+        (void) err;
+        resp.metrics = text;
         rpc_call_reply(call, &resp.base);
         return 0;
 }

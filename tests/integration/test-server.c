@@ -432,6 +432,29 @@ static void test_unread_replies_bounded(void **state)
         ttrpc_client_free(f.c);
 }
 
+/* GetMetrics: real Prometheus text; the agent is one thread (an invariant, see design.md). */
+static void test_metrics(void **state)
+{
+        struct ttrpc_client *c = agent_connect(&agent);
+        Grpc__GetMetricsRequest req = GRPC__GET_METRICS_REQUEST__INIT;
+        ProtobufCMessage *resp = NULL;
+        struct ttrpc_status st = { 0 };
+        const char *text;
+
+        (void) state;
+        assert_int_equal(ttrpc_client_call(c, "grpc.AgentService", "GetMetrics", &req.base,
+                                           &grpc__metrics__descriptor, 0, &resp, &st),
+                         0);
+        assert_int_equal(st.code, 0);
+        text = ((Grpc__Metrics *) resp)->metrics;
+        assert_non_null(strstr(text, "\nkata_agent_threads 1\n"));
+        assert_non_null(strstr(text, "# TYPE kata_agent_total_rss gauge\n"));
+        assert_non_null(strstr(text, "kata_guest_meminfo{item=\"MemTotal\"} "));
+        assert_non_null(strstr(text, "\ncata_agent_connections "));
+        protobuf_c_message_free_unpacked(resp, NULL);
+        ttrpc_client_free(c);
+}
+
 static void test_duplicate_live_stream_id(void **state)
 {
         struct ttrpc_client *c = agent_connect(&agent);
@@ -466,6 +489,7 @@ int main(void)
                 cmocka_unit_test(test_deadline_and_odd_frames),
                 cmocka_unit_test(test_unread_replies_bounded),
                 cmocka_unit_test(test_duplicate_live_stream_id),
+                cmocka_unit_test(test_metrics),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
