@@ -104,6 +104,10 @@ static void process_exited_cb(pid_t pid, int status, void *userdata)
 
         p->state = PROCESS_EXITED;
         p->exit_code = reaper_exit_code(status);
+        /* The sandbox's pid namespace dies with its first process: the next container that
+         * makes a new one takes its place. */
+        if (p->init && c->agent->sandbox_pid == pid)
+                c->agent->sandbox_pid = 0;
         log_full(LOG_LEVEL_INFO, "process", kv, "process %d exited with %d", (int) pid,
                  p->exit_code);
         stdio_process_exited(&p->stdio);

@@ -208,6 +208,32 @@ static void test_sandbox_shared_namespaces(void **state)
         free(b);
 }
 
+/* sandbox_pidns: the container joins the pid namespace of the sandbox's first container (Kata's
+ * shareProcessNamespace), instead of getting its own. */
+static void test_sandbox_pidns(void **state)
+{
+        _cleanup_free_ char *spec = ct_spec("life-pidns-b", "[\"ps\"]", NULL, NULL, NULL);
+        struct ttrpc_status st = { 0 };
+        char *out = NULL;
+        int status;
+
+        (void) state;
+        start_sleeper("life-pidns-a", "sleep 1234");
+        assert_int_equal(ct_create(cl, "life-pidns-b", spec, true, &st), 0);
+        assert_int_equal(ct_id_call(cl, "StartContainer", "life-pidns-b", &st), 0);
+        assert_int_equal(ct_read_all(cl, "life-pidns-b", "", false, &out, NULL), 0);
+        assert_int_equal(ct_wait(cl, "life-pidns-b", "", &status, &st), 0);
+        assert_int_equal(ct_id_call(cl, "RemoveContainer", "life-pidns-b", &st), 0);
+        assert_non_null(strstr(out, "sleep 1234"));
+        free(out);
+        /* Without sandbox_pidns: its own namespace, the sandbox's processes are not there. */
+        ct_sh(cl, "life-pidns-c", "ps", &out, &status);
+        assert_null(strstr(out, "sleep 1234"));
+        free(out);
+        assert_int_equal(ct_id_call(cl, "RemoveContainer", "life-pidns-a", &st), 0);
+        ttrpc_status_done(&st);
+}
+
 /* SIGTERM to an init without a handler becomes SIGKILL (pid 1 would ignore it); with a
  * handler it is delivered. */
 static void test_signals(void **state)
@@ -597,6 +623,7 @@ int main(void)
                 cmocka_unit_test(test_exec),
                 cmocka_unit_test(test_instant_exit_races),
                 cmocka_unit_test(test_sandbox_shared_namespaces),
+                cmocka_unit_test(test_sandbox_pidns),
                 cmocka_unit_test(test_signals),
                 cmocka_unit_test(test_wait_semantics),
                 cmocka_unit_test(test_create_errors),
