@@ -1,6 +1,7 @@
 #!/bin/sh
 # Every test: unit, integration and fuzz-corpus replay in a normal build and in an ASan+UBSan
-# build, a short libFuzzer run of every fuzz target (clang), and the format check.
+# build, a short libFuzzer run of every fuzz target (clang), the format check, and cata-agent
+# as PID 1 in a QEMU (TCG) VM over virtio-serial (tests/vm/run-vm-test.sh).
 # Ends with one line "N passed, N failed".
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,6 +50,23 @@ for t in frame dispatch cmdline spec-process mount-options spec-json create; do
         fi
         rm -rf "$corpus"
 done
+
+echo "== VM: cata-agent as PID 1 (QEMU TCG, virtio-serial)"
+vm_log=$out/vm.log
+BUILD_ROOT="$out" CATA_CTL="$out/gcc/cata-ctl" bash "$src/tests/vm/run-vm-test.sh" \
+        >"$vm_log" 2>&1 || true
+sed 's/^\([0-9]* passed, [0-9]* failed\)$/vm: \1/' "$vm_log"
+vm_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$vm_log" | tail -n 1 || true)
+if [ -n "$vm_line" ]; then
+        vm_p=${vm_line%% passed*}
+        vm_f=${vm_line#*passed, }
+        vm_f=${vm_f%% failed*}
+        passed=$((passed + vm_p))
+        failed=$((failed + vm_f))
+else
+        echo "vm: no result line"
+        failed=$((failed + 1))
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -12,6 +12,8 @@
 
 struct ttrpc_listener {
         struct loop *loop;
+        unsigned retry_ms;  /* serial: the next reopen delay */
+        uint64_t opened_ns; /* serial: when the current stream was opened */
         struct address addr;
         int fd; /* listening socket; -EBADF for serial */
         struct loop_io *io;
@@ -44,6 +46,7 @@ static int listener_open_serial(struct ttrpc_listener *l)
 
         if (fd < 0)
                 return fd;
+        l->opened_ns = now_ns();
         l->fn(l, fd, l->userdata);
         return 0;
 }
@@ -66,8 +69,17 @@ void ttrpc_listener_stream_closed(struct ttrpc_listener *l)
 {
         if (l->addr.kind != ADDRESS_SERIAL || l->retry)
                 return;
-        l->retry = loop_add_timer(l->loop, now_ns() + TTRPC_SERIAL_RETRY_MS * 1000000ull,
-                                  listener_retry_cb, l);
+        /* A port that hangs up at once (no host on the other side yet) is retried with a
+         * growing delay, up to TTRPC_SERIAL_RETRY_MAX_MS; one that served a while is reopened
+         * quickly. */
+        if (l->retry_ms == 0 || now_ns() - l->opened_ns > 1000000000ull)
+                l->retry_ms = TTRPC_SERIAL_RETRY_MS;
+        else if (l->retry_ms < TTRPC_SERIAL_RETRY_MAX_MS)
+                l->retry_ms *= 2;
+        if (l->retry_ms > TTRPC_SERIAL_RETRY_MAX_MS)
+                l->retry_ms = TTRPC_SERIAL_RETRY_MAX_MS;
+        l->retry =
+                loop_add_timer(l->loop, now_ns() + l->retry_ms * 1000000ull, listener_retry_cb, l);
 }
 
 int ttrpc_listener_new(struct loop *loop, const struct address *addr, ttrpc_accept_fn fn,
@@ -82,7 +94,15 @@ int ttrpc_listener_new(struct loop *loop, const struct address *addr, ttrpc_acce
         l->fn = fn;
         l->userdata = userdata;
         if (addr->kind == ADDRESS_SERIAL) {
+                /* The port may appear later (its driver still loading): keep trying rather
+                 * than give up, which as PID 1 would leave the VM unreachable. */
                 r = listener_open_serial(l);
+                if (r == -ENOENT || r == -ENXIO || r == -ENODEV) {
+                        log_warn("serial port `%s` not there yet (%s), waiting for it", addr->path,
+                                 strerror(-r));
+                        ttrpc_listener_stream_closed(l);
+                        r = 0;
+                }
         } else {
                 r = address_listen(addr, 64);
                 if (r >= 0) {

@@ -8,13 +8,15 @@
  * A serial port (virtio-serial) is one long-lived stream with no accept(): when it hangs up
  * (the host side closed), the owner calls ttrpc_listener_stream_closed() and the port is reopened
  * after a short delay. virtio-serial gives no event when the host reconnects, so while the host
- * is away we retry at TTRPC_SERIAL_RETRY_MS.
+ * is away we retry, every TTRPC_SERIAL_RETRY_MS at first, backing off to
+ * TTRPC_SERIAL_RETRY_MAX_MS. A port that does not exist yet at start is waited for the same way.
  */
 
 #include "event/loop.h"
 #include "ttrpc/address.h"
 
-#define TTRPC_SERIAL_RETRY_MS 100
+#define TTRPC_SERIAL_RETRY_MS     100
+#define TTRPC_SERIAL_RETRY_MAX_MS 1000
 
 struct ttrpc_listener;
 

@@ -208,6 +208,39 @@ static void test_debug_console(void **state)
         agent_proc_stop(&a);
 }
 
+/* A serial port that does not exist yet at start (its driver still loading, as in a VM) is
+ * waited for, not given up on. */
+static void test_serial_port_appears_later(void **state)
+{
+        struct agent_proc a;
+        char addr[160], link[128];
+        struct ttrpc_client *c;
+        int master;
+
+        (void) state;
+        snprintf(link, sizeof(link), "/tmp/cata-late-port-%d", (int) getpid());
+        (void) unlink(link);
+        snprintf(addr, sizeof(addr), "serial://%s", link);
+        const char *args[] = { "--addr", addr, "--log-level", "debug", NULL };
+        agent_proc_spawn(&a, "", args, NULL, false);
+        assert_true(agent_log_contains(&a, "not there yet", 5000));
+        usleep(300000);
+        agent_proc_assert_alive(&a);
+        master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+        assert_true(master >= 0);
+        assert_int_equal(grantpt(master), 0);
+        assert_int_equal(unlockpt(master), 0);
+        assert_int_equal(symlink(ptsname(master), link), 0);
+        /* Talk only once the agent opened it (and made the tty raw): bytes written before
+         * would meet the line discipline's canonical mode. */
+        assert_true(agent_log_contains(&a, "connection accepted", 5000));
+        c = ttrpc_client_new_fd(master);
+        assert_check_ok(c);
+        ttrpc_client_free(c);
+        unlink(link);
+        agent_proc_stop(&a);
+}
+
 /* The default and a cmdline-chosen vsock address bind (vsock loopback does not work on the test
  * machines, so no call goes through; the listener itself is real). */
 static void test_vsock_listen(void **state)
@@ -273,6 +306,7 @@ int main(void)
                 cmocka_unit_test(test_log_stream),
                 cmocka_unit_test(test_debug_console),
                 cmocka_unit_test(test_serial_port),
+                cmocka_unit_test(test_serial_port_appears_later),
                 cmocka_unit_test(test_vsock_listen),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
