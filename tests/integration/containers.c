@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "containers.h"
+#include "harness.h"
 
 #include "../unit/cm.h"
 
@@ -35,6 +36,37 @@ const char *ct_cgroup_parent(void)
         if (!name[0])
                 snprintf(name, sizeof(name), "cata-it-%d", (int) getpid());
         return name;
+}
+
+const char *ct_run_dir(void)
+{
+        static char dir[64];
+
+        if (!dir[0])
+                snprintf(dir, sizeof(dir), "/tmp/cata-run-%d", (int) getpid());
+        return dir;
+}
+
+struct ttrpc_client *ct_agent_start(struct agent_proc *a, const char *cmdline)
+{
+        const char *args[] = { "--run-dir", ct_run_dir(), NULL };
+
+        ct_rootfs();
+        agent_proc_start(a, cmdline, args, NULL);
+        return agent_connect(a);
+}
+
+void ct_agent_stop(struct agent_proc *a, struct ttrpc_client *c)
+{
+        _cleanup_free_ char *ns = xasprintf("%s/sandbox/ns", ct_run_dir());
+        _cleanup_free_ char *sandbox = xasprintf("%s/sandbox", ct_run_dir());
+
+        ttrpc_client_free(c);
+        agent_proc_stop(a);
+        /* Empty once every container was removed and the agent released the sandbox. */
+        (void) rmdir(ns);
+        (void) rmdir(sandbox);
+        (void) rmdir(ct_run_dir());
 }
 
 const char *ct_rootfs(void)

@@ -16,6 +16,16 @@
  * runs on one machine never touch each other's cgroups. */
 const char *ct_cgroup_parent(void);
 
+struct agent_proc;
+
+/* This test process's agent run dir: /tmp/cata-run-<pid>. */
+const char *ct_run_dir(void);
+/* Starts cata-agent for container tests (rootfs built, --run-dir ct_run_dir(), the given
+ * kernel command line) and connects to it. */
+struct ttrpc_client *ct_agent_start(struct agent_proc *a, const char *cmdline);
+/* Disconnects, stops the agent (asserting a clean exit) and removes the empty run dir. */
+void ct_agent_stop(struct agent_proc *a, struct ttrpc_client *c);
+
 /* The rootfs path (built on first use, removed at exit). */
 const char *ct_rootfs(void);
 

@@ -33,29 +33,18 @@
 
 static struct agent_proc agent;
 static struct ttrpc_client *cl;
-static char run_dir[96];
 
 static int setup(void **state)
 {
-        const char *args[] = { "--run-dir", NULL, NULL };
-
         (void) state;
-        /* mkdtemp made the rootfs 0700, which would lock a non-root container user out of its
-         * own image: make it what an image's root is. */
-        assert_int_equal(chmod(ct_rootfs(), 0755), 0);
-        snprintf(run_dir, sizeof(run_dir), "/tmp/cata-run-%d", (int) getpid());
-        args[1] = run_dir;
-        agent_proc_start(&agent, "", args, NULL);
-        cl = agent_connect(&agent);
+        cl = ct_agent_start(&agent, "");
         return 0;
 }
 
 static int teardown(void **state)
 {
         (void) state;
-        ttrpc_client_free(cl);
-        agent_proc_stop(&agent);
-        (void) rmdir(run_dir); /* empty once every container was removed */
+        ct_agent_stop(&agent, cl);
         return 0;
 }
 

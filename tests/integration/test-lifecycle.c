@@ -29,23 +29,15 @@ static struct ttrpc_client *cl;
 
 static int setup(void **state)
 {
-        const char *args[] = { "--run-dir", NULL, NULL };
-        static char run_dir[96];
-
         (void) state;
-        ct_rootfs();
-        snprintf(run_dir, sizeof(run_dir), "/tmp/cata-run-%d", (int) getpid());
-        args[1] = run_dir;
-        agent_proc_start(&agent, "", args, NULL);
-        cl = agent_connect(&agent);
+        cl = ct_agent_start(&agent, "");
         return 0;
 }
 
 static int teardown(void **state)
 {
         (void) state;
-        ttrpc_client_free(cl);
-        agent_proc_stop(&agent);
+        ct_agent_stop(&agent, cl);
         return 0;
 }
 
@@ -345,14 +337,14 @@ static bool cgroup_dir_exists(const char *id)
 
 static bool bundle_exists(const char *id)
 {
-        _cleanup_free_ char *p = xasprintf("/tmp/cata-run-%d/%s", (int) getpid(), id);
+        _cleanup_free_ char *p = xasprintf("%s/%s", ct_run_dir(), id);
         return access(p, F_OK) == 0;
 }
 
 static bool mounted(const char *id)
 {
         _cleanup_free_ char *text = NULL;
-        _cleanup_free_ char *needle = xasprintf("/tmp/cata-run-%d/%s/", (int) getpid(), id);
+        _cleanup_free_ char *needle = xasprintf("%s/%s/", ct_run_dir(), id);
         assert_int_equal(read_file("/proc/self/mountinfo", 16u << 20, &text, NULL), 0);
         return strstr(text, needle) != NULL;
 }
@@ -564,7 +556,7 @@ static unsigned count_children(pid_t parent)
 static unsigned count_mounts_of_run_dir(void)
 {
         _cleanup_free_ char *text = NULL;
-        _cleanup_free_ char *dir = xasprintf("/tmp/cata-run-%d/", (int) getpid());
+        _cleanup_free_ char *dir = xasprintf("%s/", ct_run_dir());
         unsigned n = 0;
 
         assert_int_equal(read_file("/proc/self/mountinfo", 16u << 20, &text, NULL), 0);

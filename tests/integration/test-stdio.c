@@ -26,7 +26,6 @@
 
 static struct agent_proc agent;
 static struct ttrpc_client *cl;
-static char run_dir[96];
 
 static uint8_t pattern_byte(uint64_t i)
 {
@@ -35,24 +34,18 @@ static uint8_t pattern_byte(uint64_t i)
 
 static void start_agent(const char *cmdline)
 {
-        const char *args[] = { "--run-dir", run_dir, NULL };
-
-        snprintf(run_dir, sizeof(run_dir), "/tmp/cata-run-stdio-%d", (int) getpid());
-        agent_proc_start(&agent, cmdline, args, NULL);
-        cl = agent_connect(&agent);
+        cl = ct_agent_start(&agent, cmdline);
 }
 
 static void stop_agent(void)
 {
-        ttrpc_client_free(cl);
+        ct_agent_stop(&agent, cl);
         cl = NULL;
-        agent_proc_stop(&agent);
 }
 
 static int setup(void **state)
 {
         (void) state;
-        ct_rootfs();
         start_agent("");
         return 0;
 }
