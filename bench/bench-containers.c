@@ -1014,29 +1014,13 @@ static void print_memory(const struct mem_results *m)
 static Grpc__Spec *load_spec(const char *bundle)
 {
         _cleanup_error_ struct agent_error *err = NULL;
-        _cleanup_free_ char *path = xasprintf("%s/config.json", bundle);
-        _cleanup_free_ char *text = NULL;
         Grpc__Spec *spec = NULL;
-        size_t len;
-        int r;
 
-        r = read_file(path, 1 << 20, &text, &len);
-        if (r < 0)
-                bench_die("read %s: %s", path, strerror(-r));
-        if (spec_from_json(text, len, &spec, &err) < 0)
-                bench_die("%s: %s", path, err->msg);
         /* The agent has no bundle directory: the root must be absolute, as cata-ctl makes it. */
-        if (spec->root && spec->root->path && spec->root->path[0] != '/') {
-                _cleanup_free_ char *joined = xasprintf("%s/%s", bundle, spec->root->path);
-                char abs[PATH_MAX];
-
-                if (!realpath(joined, abs))
-                        bench_die("root %s: %s", joined, strerror(errno));
-                free(spec->root->path);
-                spec->root->path = xstrdup(abs);
-        }
+        if (spec_from_bundle(bundle, &spec, NULL, &err) < 0)
+                bench_die("%s", err->msg);
         if (!spec->process)
-                bench_die("%s: no process", path);
+                bench_die("%s/config.json: no process", bundle);
         return spec;
 }
 

@@ -15,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SPEC_FILE_MAX (16u << 20)
-
 static int call_empty(struct ctl_context *ctx, const char *method, const ProtobufCMessage *req)
 {
         ProtobufCMessage *resp = NULL;
@@ -32,33 +30,11 @@ static int call_empty(struct ctl_context *ctx, const char *method, const Protobu
 static int load_bundle(const char *bundle, Grpc__Spec **ret)
 {
         _cleanup_error_ struct agent_error *err = NULL;
-        _cleanup_free_ char *path = xasprintf("%s/config.json", bundle);
-        _cleanup_free_ char *text = NULL;
-        Grpc__Spec *spec = NULL;
-        size_t len;
-        int r;
 
-        r = read_file(path, SPEC_FILE_MAX, &text, &len);
-        if (r < 0) {
-                fprintf(stderr, "cata-ctl: read `%s`: %s\n", path, strerror(-r));
+        if (spec_from_bundle(bundle, ret, NULL, &err) < 0) {
+                fprintf(stderr, "cata-ctl: %s\n", err->msg);
                 return EXIT_USAGE;
         }
-        if (spec_from_json(text, len, &spec, &err) < 0) {
-                fprintf(stderr, "cata-ctl: `%s`: %s\n", path, err->msg);
-                return EXIT_USAGE;
-        }
-        if (spec->root && spec->root->path && spec->root->path[0] != '/') {
-                _cleanup_free_ char *joined = xasprintf("%s/%s", bundle, spec->root->path);
-                char abs[PATH_MAX];
-                if (!realpath(joined, abs)) {
-                        fprintf(stderr, "cata-ctl: root `%s`: %s\n", joined, strerror(errno));
-                        spec_free(spec);
-                        return EXIT_USAGE;
-                }
-                free(spec->root->path);
-                spec->root->path = xstrdup(abs);
-        }
-        *ret = spec;
         return 0;
 }
 
@@ -189,34 +165,20 @@ int ctl_cmd_rm(struct ctl_context *ctx, char **args)
         return call_empty(ctx, "RemoveContainer", &req.base);
 }
 
-/* Reads an OCI linux.resources object by wrapping it in a minimal config: one JSON reader for
- * every OCI shape. */
+/* An OCI linux.resources object from a file. */
 int ctl_cmd_update(struct ctl_context *ctx, char **args)
 {
         Grpc__UpdateContainerRequest req = GRPC__UPDATE_CONTAINER_REQUEST__INIT;
         _cleanup_error_ struct agent_error *err = NULL;
-        _cleanup_free_ char *text = NULL, *wrapped = NULL;
-        Grpc__Spec *spec = NULL;
-        size_t len;
-        int r;
+        _cleanup_(spec_freep) Grpc__Spec *spec = NULL;
 
-        r = read_file(args[1], SPEC_FILE_MAX, &text, &len);
-        if (r < 0) {
-                fprintf(stderr, "cata-ctl: read `%s`: %s\n", args[1], strerror(-r));
-                return EXIT_USAGE;
-        }
-        wrapped = xasprintf("{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"/\"},"
-                            "\"linux\":{\"resources\":%s}}",
-                            text);
-        if (spec_from_json(wrapped, strlen(wrapped), &spec, &err) < 0) {
-                fprintf(stderr, "cata-ctl: `%s`: %s\n", args[1], err->msg);
+        if (spec_fragment_from_file(args[1], SPEC_FRAGMENT_RESOURCES, &spec, &err) < 0) {
+                fprintf(stderr, "cata-ctl: %s\n", err->msg);
                 return EXIT_USAGE;
         }
         req.container_id = args[0];
         req.resources = spec->linux ? spec->linux->resources : NULL;
-        r = call_empty(ctx, "UpdateContainer", &req.base);
-        spec_free(spec);
-        return r;
+        return call_empty(ctx, "UpdateContainer", &req.base);
 }
 
 static void out_stats(struct ctl_output *o, const Grpc__CgroupStats *s)

@@ -25,6 +25,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -863,6 +864,63 @@ void spec_freep(Grpc__Spec **spec)
 {
         spec_free(*spec);
         *spec = NULL;
+}
+
+/* ---- files ---- */
+
+int spec_from_bundle(const char *bundle, Grpc__Spec **ret, char **ret_bundle,
+                     struct agent_error **err)
+{
+        _cleanup_(spec_freep) Grpc__Spec *spec = NULL;
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        char abs[PATH_MAX];
+        size_t len;
+        int r;
+
+        if (!realpath(bundle, abs))
+                return agent_error_set(err, errno, "bundle `%s`", bundle);
+        path = xasprintf("%s/config.json", abs);
+        r = read_file(path, SPEC_JSON_FILE_MAX, &text, &len);
+        if (r < 0)
+                return agent_error_set(err, -r, "read `%s`", path);
+        if (spec_from_json(text, len, &spec, err) < 0)
+                return agent_error_wrap(err, "`%s`", path);
+        if (spec->root->path[0] != '/') {
+                _cleanup_free_ char *joined = xasprintf("%s/%s", abs, spec->root->path);
+                char root[PATH_MAX];
+
+                if (!realpath(joined, root))
+                        return agent_error_set(err, errno, "root.path `%s`", joined);
+                free(spec->root->path);
+                spec->root->path = xstrdup(root);
+        }
+        if (ret_bundle)
+                *ret_bundle = xstrdup(abs);
+        *ret = TAKE_PTR(spec);
+        return 0;
+}
+
+int spec_fragment_from_file(const char *path, enum spec_fragment what, Grpc__Spec **ret,
+                            struct agent_error **err)
+{
+        _cleanup_free_ char *text = NULL, *wrapped = NULL;
+        size_t len;
+        int r;
+
+        r = read_file(path, SPEC_JSON_FILE_MAX, &text, &len);
+        if (r < 0)
+                return agent_error_set(err, -r, "read `%s`", path);
+        if (what == SPEC_FRAGMENT_RESOURCES)
+                wrapped = xasprintf("{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"/\"},"
+                                    "\"linux\":{\"resources\":%s}}",
+                                    text);
+        else
+                wrapped = xasprintf("{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"/\"},"
+                                    "\"process\":%s}",
+                                    text);
+        if (spec_from_json(wrapped, strlen(wrapped), ret, err) < 0)
+                return agent_error_wrap(err, "`%s`", path);
+        return 0;
 }
 
 /* ---- to JSON ---- */

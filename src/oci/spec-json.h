@@ -20,6 +20,25 @@ void spec_free(Grpc__Spec *spec);
 /* Writes a spec as config.json text (for `cata-runtime spec` and round-trip tests). */
 char *spec_to_json(const Grpc__Spec *spec);
 
+/* The largest config.json (or fragment file) read. */
+#define SPEC_JSON_FILE_MAX (16u << 20)
+
+/* Reads an OCI bundle: <bundle>/config.json, with a relative root.path made absolute against the
+ * bundle. *ret_bundle (optional) gets the bundle's absolute path. Errors name the file:
+ * "bundle `b`: ...", "read `b/config.json`: ...", "`b/config.json`: <json error>",
+ * "root.path `b/rootfs`: ...". */
+int spec_from_bundle(const char *bundle, Grpc__Spec **ret, char **ret_bundle,
+                     struct agent_error **err);
+
+/* One member of a config read from a file, wrapped into a minimal config so every OCI shape has
+ * one reader: the member lands in (*ret)->linux->resources or (*ret)->process. */
+enum spec_fragment {
+        SPEC_FRAGMENT_RESOURCES, /* an OCI linux.resources object */
+        SPEC_FRAGMENT_PROCESS,   /* an OCI process object */
+};
+int spec_fragment_from_file(const char *path, enum spec_fragment what, Grpc__Spec **ret,
+                            struct agent_error **err);
+
 /* spec_free() for _cleanup_(spec_freep); leaves NULL behind. */
 void spec_freep(Grpc__Spec **spec);
 /*

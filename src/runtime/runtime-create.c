@@ -68,33 +68,17 @@ static int load_bundle(const char *bundle, const char *id, char **ret_bundle, Gr
 {
         Grpc__CreateContainerRequest req = GRPC__CREATE_CONTAINER_REQUEST__INIT;
         _cleanup_(spec_freep) Grpc__Spec *spec = NULL;
-        _cleanup_free_ char *path = NULL, *text = NULL;
-        char abs[PATH_MAX];
-        size_t len;
+        _cleanup_free_ char *abs = NULL;
         int r;
 
-        if (!realpath(bundle, abs))
-                return agent_error_set(err, errno, "bundle `%s`", bundle);
-        path = xasprintf("%s/config.json", abs);
-        r = read_file(path, RT_SPEC_FILE_MAX, &text, &len);
-        if (r < 0)
-                return agent_error_set(err, -r, "read `%s`", path);
-        if (spec_from_json(text, len, &spec, err) < 0)
-                return agent_error_wrap(err, "`%s`", path);
-        if (spec->root->path[0] != '/') {
-                _cleanup_free_ char *joined = xasprintf("%s/%s", abs, spec->root->path);
-                char root[PATH_MAX];
-                if (!realpath(joined, root))
-                        return agent_error_set(err, errno, "root.path `%s`", joined);
-                free(spec->root->path);
-                spec->root->path = xstrdup(root);
-        }
+        if (spec_from_bundle(bundle, &spec, &abs, err) < 0)
+                return -EINVAL;
         req.container_id = (char *) id;
         req.oci = spec;
         r = container_validate_request(&req, err);
         if (r < 0)
                 return r;
-        *ret_bundle = xstrdup(abs);
+        *ret_bundle = TAKE_PTR(abs);
         *ret = TAKE_PTR(spec);
         return 0;
 }

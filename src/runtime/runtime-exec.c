@@ -270,17 +270,8 @@ struct exec_process {
 
 static int process_from_file(const char *path, struct exec_process *ep, struct agent_error **err)
 {
-        _cleanup_free_ char *text = NULL, *wrapped = NULL;
-        size_t len;
-        int r = read_file(path, RT_SPEC_FILE_MAX, &text, &len);
-
-        if (r < 0)
-                return agent_error_set(err, -r, "read `%s`", path);
-        wrapped = xasprintf("{\"ociVersion\":\"" RT_OCI_VERSION "\",\"root\":{\"path\":\"/\"},"
-                            "\"process\":%s}",
-                            text);
-        if (spec_from_json(wrapped, strlen(wrapped), &ep->file_spec, err) < 0)
-                return agent_error_wrap(err, "`%s`", path);
+        if (spec_fragment_from_file(path, SPEC_FRAGMENT_PROCESS, &ep->file_spec, err) < 0)
+                return -EINVAL;
         if (!ep->file_spec->process)
                 return agent_error_setf(err, EINVAL, "`%s`: no process", path);
         ep->proc = *ep->file_spec->process;

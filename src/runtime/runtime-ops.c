@@ -268,22 +268,11 @@ int cmd_resume(struct rt_context *ctx, int argc, char **argv)
 
 /* ---- update ---- */
 
-/* An OCI linux.resources object, read by wrapping it in a minimal config (as cata-ctl does). */
+/* An OCI linux.resources object from a file ("-" is stdin). */
 static int read_resources(const char *file, Grpc__Spec **ret, struct agent_error **err)
 {
-        _cleanup_free_ char *text = NULL, *wrapped = NULL;
-        const char *path = streq(file, "-") ? "/dev/stdin" : file;
-        size_t len;
-        int r = read_file(path, RT_SPEC_FILE_MAX, &text, &len);
-
-        if (r < 0)
-                return agent_error_set(err, -r, "read `%s`", file);
-        wrapped = xasprintf("{\"ociVersion\":\"" RT_OCI_VERSION "\",\"root\":{\"path\":\"/\"},"
-                            "\"linux\":{\"resources\":%s}}",
-                            text);
-        if (spec_from_json(wrapped, strlen(wrapped), ret, err) < 0)
-                return agent_error_wrap(err, "`%s`", file);
-        return 0;
+        return spec_fragment_from_file(streq(file, "-") ? "/dev/stdin" : file,
+                                       SPEC_FRAGMENT_RESOURCES, ret, err);
 }
 
 int cmd_update(struct rt_context *ctx, int argc, char **argv)

@@ -23,9 +23,8 @@
 #include "engine/spawn.h"
 #include "oci.pb-c.h"
 
-#define RT_DEFAULT_ROOT  "/run/cata-runtime"
-#define RT_OCI_VERSION   "1.0.2"
-#define RT_SPEC_FILE_MAX (16u << 20)
+#define RT_DEFAULT_ROOT "/run/cata-runtime"
+#define RT_OCI_VERSION  "1.0.2"
 
 struct rt_context {
         const char *root;    /* --root: state directories live in <root>/<id> */
