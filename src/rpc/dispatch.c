@@ -49,6 +49,11 @@ static const struct rpc_method methods[] = {
         { "grpc.AgentService", "CreateSandbox", rpc_create_sandbox },
         { "grpc.AgentService", "DestroySandbox", rpc_destroy_sandbox },
         { "grpc.AgentService", "GetOOMEvent", rpc_get_oom_event },
+        { "grpc.AgentService", "SetGuestDateTime", rpc_set_guest_date_time },
+        { "grpc.AgentService", "ReseedRandomDev", rpc_reseed_random_dev },
+        { "grpc.AgentService", "GetDiagnosticData", rpc_get_diagnostic_data },
+        { "grpc.AgentService", "MemAgentMemcgSet", rpc_mem_agent_memcg_set },
+        { "grpc.AgentService", "MemAgentCompactSet", rpc_mem_agent_compact_set },
 };
 
 static rpc_policy_fn policy;

@@ -54,6 +54,11 @@ RPC_HANDLER(rpc_get_metrics);
 RPC_HANDLER(rpc_create_sandbox);
 RPC_HANDLER(rpc_destroy_sandbox);
 RPC_HANDLER(rpc_get_oom_event);
+RPC_HANDLER(rpc_set_guest_date_time);
+RPC_HANDLER(rpc_reseed_random_dev);
+RPC_HANDLER(rpc_get_diagnostic_data);
+RPC_HANDLER(rpc_mem_agent_memcg_set);
+RPC_HANDLER(rpc_mem_agent_compact_set);
 
 /* A policy gate, like the Rust agent's agent-policy feature: when set, a call it refuses is
  * answered PERMISSION_DENIED "<service>/<method> is blocked by policy" without running. The

@@ -274,8 +274,10 @@ static void test_unimplemented_rpcs_named(void **state)
                 char want[128];
 
                 /* Implemented, and tested where they belong: DestroySandbox ends the agent's
-                 * service, GetOOMEvent waits for an OOM kill. */
-                if (streq(m, "DestroySandbox") || streq(m, "GetOOMEvent")) {
+                 * service, GetOOMEvent waits for an OOM kill, an empty SetGuestDateTime would
+                 * set this machine's clock to 1970. */
+                if (streq(m, "DestroySandbox") || streq(m, "GetOOMEvent") ||
+                    streq(m, "SetGuestDateTime")) {
                         implemented++;
                         continue;
                 }
