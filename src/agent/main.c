@@ -4,6 +4,7 @@
 #include "agent/boot.h"
 #include "agent/config-file.h"
 #include "agent/console.h"
+#include "agent/crashguard.h"
 #include "agent/logsink.h"
 #include "base/cleanup.h"
 #include "base/error.h"
@@ -184,7 +185,8 @@ static void load_config(struct agent *a, const struct args *args)
         }
 }
 
-static void init_early(void)
+/* Returns the console fd logs go to, or -errno. */
+static int init_early(void)
 {
         _cleanup_error_ struct agent_error *err = NULL;
         int fd;
@@ -195,6 +197,7 @@ static void init_early(void)
         if (fd >= 0)
                 log_set_fd(fd);
         (void) setsid();
+        return fd;
 }
 
 static void init_after_config(struct agent *a)
@@ -246,6 +249,7 @@ int main(int argc, char **argv)
         _cleanup_error_ struct agent_error *err = NULL;
         struct args args = { 0 };
         struct agent a = { 0 };
+        int console_fd = -EBADF;
         int r;
 
         r = parse_args(argc, argv, &args);
@@ -253,8 +257,10 @@ int main(int argc, char **argv)
                 return r == 0 ? EXIT_SUCCESS : 2;
         a.init_mode = getpid() == 1;
         if (a.init_mode)
-                init_early();
+                console_fd = init_early();
         load_config(&a, &args);
+        if (a.init_mode)
+                crashguard_install(argv, console_fd, a.config.dev_mode);
         if (args.print_config) {
                 _cleanup_free_ char *json = agent_config_to_json(&a.config);
                 puts(json);

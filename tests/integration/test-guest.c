@@ -20,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static struct agent_proc agent;
@@ -269,6 +271,103 @@ static void test_config_file(void **state)
         unlink(path);
 }
 
+/* cata-agent as PID 1 of a new pid and mount namespace (its boot mounts stay in there). */
+static pid_t start_pid1(const char *addr, const char *cmdline_text, char *cmdline_path)
+{
+        int fd = mkstemp(cmdline_path);
+        pid_t pid;
+
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, cmdline_text, strlen(cmdline_text)),
+                         (ssize_t) strlen(cmdline_text));
+        close(fd);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                int null = open("/dev/null", O_RDWR);
+                dup2(null, 1);
+                dup2(null, 2);
+                execlp("unshare", "unshare", "-m", "-p", "-f", "--mount-proc",
+                       getenv("CATA_AGENT_BIN"), "--addr", addr, "--cmdline", cmdline_path,
+                       (char *) NULL);
+                _exit(127);
+        }
+        return pid;
+}
+
+/* The agent's pid (in our namespace): the child of unshare. */
+static pid_t agent_pid_of(pid_t unshare_pid)
+{
+        _cleanup_free_ char *path =
+                xasprintf("/proc/%d/task/%d/children", unshare_pid, unshare_pid);
+        for (int i = 0; i < 100; i++) {
+                _cleanup_free_ char *text = NULL;
+                if (read_file(path, 4096, &text, NULL) == 0 && atoi(text) > 0)
+                        return atoi(text);
+                usleep(20000);
+        }
+        fail_msg("no agent under unshare");
+        return -1;
+}
+
+static bool environ_has(pid_t pid, const char *needle)
+{
+        _cleanup_free_ char *path = xasprintf("/proc/%d/environ", pid);
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+
+        if (read_file(path, 1 << 20, &text, &len) < 0)
+                return false;
+        for (size_t i = 0; i < len; i += strlen(text + i) + 1)
+                if (streq(text + i, needle))
+                        return true;
+        return false;
+}
+
+static struct ttrpc_client *connect_retry(const char *addr)
+{
+        struct ttrpc_client *c = NULL;
+
+        for (int i = 0; i < 200 && !c; i++) {
+                if (ttrpc_client_connect(addr, &c) < 0) {
+                        c = NULL;
+                        usleep(25000);
+                }
+        }
+        assert_non_null(c);
+        return c;
+}
+
+/* PID 1's crash path: a SIGSEGV from outside is ignored as the kernel would (no devmode), or,
+ * with agent.devmode, stands in for a crash: the agent re-executes itself in place (same pid,
+ * CATA_REEXEC_COUNT=1) and serves again. */
+static void test_pid1_crash_contained(void **state)
+{
+        for (int devmode = 0; devmode <= 1; devmode++) {
+                char cmdline[] = "/var/tmp/cata-it-cmdline-XXXXXX";
+                _cleanup_free_ char *addr =
+                        xasprintf("unix://@cata-it-pid1-%d-%d", (int) getpid(), devmode);
+                pid_t u = start_pid1(addr, devmode ? "agent.devmode" : "", cmdline);
+                pid_t p = agent_pid_of(u);
+                struct ttrpc_client *c = connect_retry(addr);
+                int status;
+
+                (void) state;
+                assert_check_ok(c);
+                ttrpc_client_free(c);
+                assert_int_equal(kill(p, SIGSEGV), 0);
+                usleep(300000);
+                c = connect_retry(addr);
+                assert_check_ok(c);
+                ttrpc_client_free(c);
+                assert_int_equal(kill(p, 0), 0);
+                assert_int_equal(environ_has(p, "CATA_REEXEC_COUNT=1"), devmode == 1);
+                kill(p, SIGKILL);
+                assert_int_equal(waitpid(u, &status, 0), u);
+                unlink(cmdline);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -277,6 +376,7 @@ int main(void)
                 cmocka_unit_test(test_get_diagnostic_data),
                 cmocka_unit_test(test_mem_agent_disabled),
                 cmocka_unit_test(test_config_file),
+                cmocka_unit_test(test_pid1_crash_contained),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
