@@ -1,7 +1,8 @@
 #!/bin/sh
 # Every test: unit, integration and fuzz-corpus replay in a normal build and in an ASan+UBSan
-# build, a short libFuzzer run of every fuzz target (clang), the format check, and cata-agent
-# as PID 1 in a QEMU (TCG) VM over virtio-serial (tests/vm/run-vm-test.sh).
+# build, a short libFuzzer run of every fuzz target (clang), the format check, cata-agent
+# as PID 1 in a QEMU (TCG) VM over virtio-serial (tests/vm/run-vm-test.sh), and the guest image
+# with containers (tests/vm/run-guest-image-test.sh).
 # Ends with one line "N passed, N failed".
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -65,6 +66,22 @@ if [ -n "$vm_line" ]; then
         failed=$((failed + vm_f))
 else
         echo "vm: no result line"
+        failed=$((failed + 1))
+fi
+
+echo "== VM: the cata-guest-image initrd (containers, cgroup v1 and v2, PID 1 crash path)"
+gi_log=$out/guest-image.log
+BUILD_ROOT="$out" CATA_CTL="$out/gcc/cata-ctl" bash "$src/tests/vm/run-guest-image-test.sh" \
+        >"$gi_log" 2>&1 || true
+grep -E '^guest-image: (ok|FAILED)' "$gi_log" || true
+gi_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$gi_log" | tail -n 1 || true)
+if [ -n "$gi_line" ]; then
+        passed=$((passed + ${gi_line%% passed*}))
+        gi_f=${gi_line#*passed, }
+        failed=$((failed + ${gi_f%% failed*}))
+else
+        echo "guest-image: no result line"
+        tail -n 20 "$gi_log"
         failed=$((failed + 1))
 fi
 

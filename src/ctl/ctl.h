@@ -68,3 +68,6 @@ int ctl_cmd_stats(struct ctl_context *ctx, char **args);
 int ctl_cmd_rm(struct ctl_context *ctx, char **args);
 int ctl_cmd_sandbox(struct ctl_context *ctx, char **args);
 int ctl_cmd_oom_events(struct ctl_context *ctx, char **args);
+int ctl_cmd_set_time(struct ctl_context *ctx, char **args);
+int ctl_cmd_reseed(struct ctl_context *ctx, char **args);
+int ctl_cmd_diag(struct ctl_context *ctx, char **args);
