@@ -287,9 +287,12 @@ static pid_t start_pid1(const char *addr, const char *cmdline_text, char *cmdlin
                 int null = open("/dev/null", O_RDWR);
                 dup2(null, 1);
                 dup2(null, 2);
-                execlp("unshare", "unshare", "-m", "-p", "-f", "--mount-proc",
-                       getenv("CATA_AGENT_BIN"), "--addr", addr, "--cmdline", cmdline_path,
-                       (char *) NULL);
+                /* The agent's boot mounts create mount points: on private tmpfs copies of
+                 * /sys/fs/cgroup and /run, never in this machine's. exec keeps PID 1. */
+                execlp("unshare", "unshare", "-m", "-p", "-f", "--mount-proc", "sh", "-c",
+                       "mount -t tmpfs cata-it /sys/fs/cgroup && mount -t tmpfs cata-it /run && "
+                       "exec \"$0\" --addr \"$1\" --cmdline \"$2\"",
+                       getenv("CATA_AGENT_BIN"), addr, cmdline_path, (char *) NULL);
                 _exit(127);
         }
         return pid;
