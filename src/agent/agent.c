@@ -96,6 +96,7 @@ int agent_start(struct agent *a, struct agent_error **err)
 
         list_init(&a->sessions);
         list_init(&a->containers);
+        storage_registry_init(&a->storage);
         a->start_ns = now_ns();
         if (!a->run_dir)
                 a->run_dir = AGENT_DEFAULT_RUN_DIR;
@@ -139,6 +140,7 @@ void agent_stop(struct agent *a)
                 rpc_session_free(list_first_entry(&a->sessions, struct rpc_session, node));
         a->n_sessions = 0;
         container_free_all(a);
+        storage_release_all(a);
         sandbox_release(a);
         reaper_free(a);
         console_stop(a);

@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "base/list.h"
 #include "event/loop.h"
+#include "storage/storage.h"
 
 /* Concurrent connections: the shim keeps one; restarted shims, `shim delete` and debugging
  * tools add a few. 64 bounds what a flood of connects can cost. */
@@ -42,6 +43,7 @@ struct agent {
         pid_t sandbox_pid; /* init of the first container: its pid namespace is the sandbox's */
         char *sandbox_ipc; /* persistent namespaces the pod's containers share (sandbox.c) */
         char *sandbox_uts;
+        struct storage_registry storage; /* storages by mount point (src/storage/) */
 };
 
 /* Sets up the loop, signals and the listener on config.server_addr. Fills err on failure. */

@@ -84,6 +84,7 @@ struct container {
         bool sandbox_pidns_candidate; /* its new pid namespace may become the sandbox's */
         uint32_t pipe_size;           /* stdout/stderr pipe capacity for its processes */
         struct loop_timer *remove_timer;
+        char **storages;       /* mount points referenced (storage_acquire) */
         struct list_node node; /* on agent->containers */
 };
 

@@ -46,6 +46,11 @@ static const struct rpc_method methods[] = {
         { "grpc.AgentService", "CloseStdin", rpc_close_stdin },
         { "grpc.AgentService", "TtyWinResize", rpc_tty_win_resize },
         { "grpc.AgentService", "GetMetrics", rpc_get_metrics },
+        { "grpc.AgentService", "CopyFile", rpc_copy_file },
+        { "grpc.AgentService", "GetVolumeStats", rpc_get_volume_stats },
+        { "grpc.AgentService", "UpdateEphemeralMounts", rpc_update_ephemeral_mounts },
+        { "grpc.AgentService", "RemoveStaleVirtiofsShareMounts",
+          rpc_remove_stale_virtiofs_share_mounts },
 };
 
 static rpc_policy_fn policy;
