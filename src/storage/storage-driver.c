@@ -27,12 +27,25 @@ static bool option_for_agent(const char *o)
         return startswith(o, "io.katacontainers.") || startswith(o, STORAGE_OPT_FSGID);
 }
 
-int storage_mount_options(const char *source, int target_fd, const char *fstype,
-                          char *const *options, size_t n, unsigned long extra_flags,
-                          const char *extra_data)
+/* A mount changes what the path names, not what an open descriptor names: the follow-up calls
+ * (propagation, read-only bind) resolve the path again. */
+static int mount_follow_up(struct agent *a, const char *target, unsigned long flags)
+{
+        _cleanup_close_ int fd = storage_open_point(a, target, 0, NULL);
+        char p[STORAGE_FD_PATH_MAX];
+
+        if (fd < 0)
+                return fd;
+        return mount(NULL, storage_fd_path(p, fd), NULL, flags, NULL) < 0 ? -errno : 0;
+}
+
+int storage_mount_options(struct agent *a, const char *source, const char *target,
+                          const char *fstype, char *const *options, size_t n,
+                          unsigned long extra_flags, const char *extra_data)
 {
         _cleanup_free_ char **kept = xzalloc((n + 2) * sizeof(char *));
         _cleanup_free_ char *data = NULL;
+        _cleanup_close_ int fd = -EBADF;
         unsigned long flags, propagation;
         char p[STORAGE_FD_PATH_MAX];
         size_t k = 0;
@@ -49,11 +62,18 @@ int storage_mount_options(const char *source, int target_fd, const char *fstype,
         r = rootfs_parse_options(kept, k, &flags, &propagation, &data);
         if (r < 0)
                 return r;
-        if (mount(source, storage_fd_path(p, target_fd), fstype, flags | extra_flags, data) < 0)
+        flags |= extra_flags;
+        fd = storage_open_point(a, target, 0, NULL);
+        if (fd < 0)
+                return fd;
+        if (mount(source, storage_fd_path(p, fd), fstype, flags, data) < 0)
                 return -errno;
-        if (propagation && mount(NULL, p, NULL, propagation, NULL) < 0)
-                return -errno;
-        return 0;
+        if ((flags & MS_BIND) && (flags & MS_RDONLY) && !(flags & MS_REMOUNT)) {
+                r = mount_follow_up(a, target, MS_BIND | MS_REMOUNT | MS_RDONLY);
+                if (r < 0)
+                        return r;
+        }
+        return propagation ? mount_follow_up(a, target, propagation) : 0;
 }
 
 /* ---- fs_group (Kata's set_ownership) ---- */
@@ -195,7 +215,8 @@ static int mount_generic(struct agent *a, struct storage_entry *e, const Grpc__S
 
         if (fd < 0)
                 return fd;
-        r = storage_mount_options(s->source, fd, fstype, s->options, s->n_options, 0, extra_data);
+        r = storage_mount_options(a, s->source, e->mount_point, fstype, s->options, s->n_options,
+                                  0, extra_data);
         if (r < 0)
                 return agent_error_set(err, -r, "mount `%s` (%s) on `%s`", s->source, fstype,
                                        e->mount_point);
@@ -361,14 +382,11 @@ static int setup_bind(struct agent *a, struct storage_entry *e, const Grpc__Stor
         if (dst < 0)
                 return agent_error_set(err, -dst, "create mount point `%s`", e->mount_point);
         e->made_dir = made && S_ISDIR(st.st_mode);
-        r = storage_mount_options(storage_fd_path(p, src), dst, NULL, s->options, s->n_options,
-                                  MS_BIND | MS_REC, NULL);
+        r = storage_mount_options(a, storage_fd_path(p, src), e->mount_point, NULL, s->options,
+                                  s->n_options, MS_BIND | MS_REC, NULL);
         if (r < 0)
                 return agent_error_set(err, -r, "bind `%s` on `%s`", s->source, e->mount_point);
         e->mounted = true;
-        if (options_read_only(s) &&
-            mount(NULL, storage_fd_path(p, dst), NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
-                return agent_error_set(err, errno, "remount `%s` read-only", e->mount_point);
         return set_fs_group(a, s, err);
 }
 

@@ -28,9 +28,9 @@ int storage_driver_setup(struct agent *a, struct storage_entry *e, const Grpc__S
                          const char *owner, struct agent_error **err);
 void storage_driver_teardown(struct agent *a, struct storage_entry *e);
 /* Mount with the storage's options (flags, data; Kata-only and fsgid= options dropped). */
-int storage_mount_options(const char *source, int target_fd, const char *fstype,
-                          char *const *options, size_t n, unsigned long extra_flags,
-                          const char *extra_data);
+int storage_mount_options(struct agent *a, const char *source, const char *target,
+                          const char *fstype, char *const *options, size_t n,
+                          unsigned long extra_flags, const char *extra_data);
 
 /* storage-watch.c */
 int storage_watch_add(struct agent *a, struct storage_entry *e, const Grpc__Storage *s,

@@ -109,17 +109,13 @@ int storage_update_ephemeral(struct agent *a, Grpc__Storage *const *list, size_t
                         return agent_error_wrap(err, "storage %zu", i);
         for (size_t i = 0; i < n; i++) {
                 const Grpc__Storage *s = list[i];
-                _cleanup_close_ int fd = -EBADF;
                 int r;
 
                 if (s->n_options == 0)
                         continue; /* as Kata: nothing to change */
-                fd = storage_open_point(a, s->mount_point, 0, NULL);
-                if (fd < 0)
-                        return agent_error_set(err, -fd, "open `%s`", s->mount_point);
                 /* Always a remount: a fresh mount would hide the volume's files. */
-                r = storage_mount_options(s->source, fd, s->fstype, s->options, s->n_options,
-                                          MS_REMOUNT, NULL);
+                r = storage_mount_options(a, s->source, s->mount_point, s->fstype, s->options,
+                                          s->n_options, MS_REMOUNT, NULL);
                 if (r < 0)
                         return agent_error_set(err, -r, "remount `%s`", s->mount_point);
         }

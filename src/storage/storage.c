@@ -231,28 +231,48 @@ static void strv_free(char **v)
         free(v);
 }
 
+/* Undoes a partial acquire: references dropped, and entries this call created freed even when
+ * pod-scoped (nobody ever saw them). */
+static void acquire_rollback(struct agent *a, char **points, const bool *fresh, size_t n)
+{
+        while (n-- > 0) {
+                struct storage_entry *e = storage_find(a, points[n]);
+                if (e && fresh[n])
+                        e->pod_scoped = false;
+                if (e)
+                        entry_unref(a, e);
+        }
+        strv_free(points);
+}
+
 int storage_acquire(struct agent *a, Grpc__Storage *const *list, size_t n, const char *owner,
                     char ***ret_mount_points, struct agent_error **err)
 {
+        _cleanup_free_ bool *fresh = NULL;
         char **points;
-        size_t done = 0;
         int r;
 
         *ret_mount_points = NULL;
-        r = storage_check_list(list, n, a->run_dir, owner ? owner : "", err);
+        owner = owner ? owner : "";
+        r = storage_check_list(list, n, a->run_dir, owner, err);
         if (r < 0)
                 return r;
         points = xzalloc((n + 1) * sizeof(char *));
-        for (; done < n; done++) {
-                struct storage_entry *e = storage_find(a, list[done]->mount_point);
+        fresh = xzalloc((n + 1) * sizeof(bool));
+        for (size_t i = 0; i < n; i++) {
+                struct storage_entry *e = storage_find(a, list[i]->mount_point);
 
-                if (e)
+                if (e) {
                         e->refs++;
-                else if (entry_new(a, list[done], owner ? owner : "", &e, err) < 0 || !e) {
-                        storage_release(a, points);
-                        return agent_error_wrap(err, "storage %zu", done);
+                } else {
+                        r = entry_new(a, list[i], owner, &e, err);
+                        if (r < 0) {
+                                acquire_rollback(a, points, fresh, i);
+                                return agent_error_wrap(err, "storage %zu", i);
+                        }
+                        fresh[i] = true;
                 }
-                points[done] = xstrdup(e->mount_point);
+                points[i] = xstrdup(e->mount_point);
         }
         *ret_mount_points = points;
         return 0;
