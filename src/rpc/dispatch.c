@@ -51,6 +51,9 @@ static const struct rpc_method methods[] = {
         { "grpc.AgentService", "UpdateEphemeralMounts", rpc_update_ephemeral_mounts },
         { "grpc.AgentService", "RemoveStaleVirtiofsShareMounts",
           rpc_remove_stale_virtiofs_share_mounts },
+        { "grpc.AgentService", "CreateSandbox", rpc_create_sandbox },
+        { "grpc.AgentService", "DestroySandbox", rpc_destroy_sandbox },
+        { "grpc.AgentService", "GetOOMEvent", rpc_get_oom_event },
 };
 
 static rpc_policy_fn policy;

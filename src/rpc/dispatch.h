@@ -55,6 +55,9 @@ RPC_HANDLER(rpc_copy_file);
 RPC_HANDLER(rpc_get_volume_stats);
 RPC_HANDLER(rpc_update_ephemeral_mounts);
 RPC_HANDLER(rpc_remove_stale_virtiofs_share_mounts);
+RPC_HANDLER(rpc_create_sandbox);
+RPC_HANDLER(rpc_destroy_sandbox);
+RPC_HANDLER(rpc_get_oom_event);
 
 /* A policy gate, like the Rust agent's agent-policy feature: when set, a call it refuses is
  * answered PERMISSION_DENIED "<service>/<method> is blocked by policy" without running. The

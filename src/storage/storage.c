@@ -224,13 +224,6 @@ static int entry_new(struct agent *a, const Grpc__Storage *s, const char *owner,
         return 0;
 }
 
-static void strv_free(char **v)
-{
-        for (size_t i = 0; v && v[i]; i++)
-                free(v[i]);
-        free(v);
-}
-
 /* Undoes a partial acquire: references dropped, and entries this call created freed even when
  * pod-scoped (nobody ever saw them). */
 static void acquire_rollback(struct agent *a, char **points, const bool *fresh, size_t n)
