@@ -62,6 +62,8 @@ int storage_path_below(const char *path, const char *root)
                 return -ENAMETOOLONG;
         if (n > 1 && path[n - 1] == '/')
                 n--; /* one trailing slash, as Kata sends the shared dir */
+        if (n > 1 && path[n - 1] == '/')
+                return -EINVAL;
         /* Every component: non-empty, not `.` nor `..`. */
         for (p = path + 1; p < path + n;) {
                 const char *end = memchr(p, '/', (size_t) (path + n - p));
