@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static struct agent_proc agent;
@@ -230,8 +231,9 @@ static void rm_rf(const char *path)
 
 #define expect_contains(hay, needle)                                                     \
         do {                                                                             \
-                if (!(hay) || !strstr((hay), (needle)))                                  \
-                        fail_msg("`%s` not in `%s`", (needle), (hay) ? (hay) : "(null)"); \
+                const char *hay_ = (hay);                                                \
+                if (!hay_ || !strstr(hay_, (needle)))                                    \
+                        fail_msg("`%s` not in `%s`", (needle), hay_ ? hay_ : "(null)");   \
         } while (0)
 
 /* ---- tests ---- */
@@ -683,6 +685,54 @@ static void test_bad_storages(void **state)
         ttrpc_status_done(&st);
 }
 
+/* cata-ctl copy-file sends a big file in 1 MiB chunks; volume-stats prints both usages. */
+static void test_ctl(void **state)
+{
+        _cleanup_free_ char *dst = run_path("shared/containers/ctl/big");
+        _cleanup_free_ char *cmd = NULL, *got = NULL, *want = NULL, *dir = NULL;
+        char src[] = "/tmp/cata-ctl-src-XXXXXX", out[4096];
+        const char *ctl = getenv("CATA_CTL_BIN");
+        size_t len = (5u << 20) / 2, got_len = 0, n;
+        FILE *f;
+        int fd;
+
+        (void) state;
+        assert_non_null(ctl);
+        fd = mkstemp(src);
+        assert_true(fd >= 0);
+        want = xmalloc(len);
+        for (size_t i = 0; i < len; i++)
+                want[i] = (char) ('a' + i % 26);
+        assert_int_equal(write(fd, want, len), (ssize_t) len);
+        assert_int_equal(fchmod(fd, 0604), 0);
+        close(fd);
+        cmd = xasprintf("%s --addr %s copy-file %s %s >/dev/null", ctl, agent.addr, src, dst);
+        assert_int_equal(system(cmd), 0);
+        assert_int_equal(read_file(dst, 8 << 20, &got, &got_len), 0);
+        assert_int_equal(got_len, len);
+        assert_memory_equal(got, want, len);
+        /* A path outside the shared dir: the agent's INVALID_ARGUMENT is exit status 1. */
+        free(cmd);
+        cmd = xasprintf("%s --addr %s copy-file %s /etc/cata-ctl-x 2>/dev/null", ctl, agent.addr,
+                        src);
+        assert_int_equal(WEXITSTATUS(system(cmd)), 1);
+        free(cmd);
+        dir = run_path("shared/containers");
+        cmd = xasprintf("%s --addr %s --json volume-stats %s", ctl, agent.addr, dir);
+        f = popen(cmd, "r");
+        assert_non_null(f);
+        n = fread(out, 1, sizeof(out) - 1, f);
+        out[n] = '\0';
+        assert_int_equal(pclose(f), 0);
+        expect_contains(out, "\"bytes\"");
+        expect_contains(out, "\"inodes\"");
+        expect_contains(out, "\"OK\"");
+        unlink(src);
+        free(dir);
+        dir = run_path("shared/containers/ctl");
+        rm_rf(dir);
+}
+
 static void test_guest_details(void **state)
 {
         Grpc__GuestDetailsRequest req = GRPC__GUEST_DETAILS_REQUEST__INIT;
@@ -714,6 +764,7 @@ int main(void)
                 cmocka_unit_test(test_copy_file),
                 cmocka_unit_test(test_volume_stats_and_update),
                 cmocka_unit_test(test_bad_storages),
+                cmocka_unit_test(test_ctl),
                 cmocka_unit_test(test_guest_details),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
