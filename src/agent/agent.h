@@ -46,8 +46,8 @@ struct agent {
         char *sandbox_ipc; /* persistent namespaces the pod's containers share (sandbox.c) */
         char *sandbox_uts;
         struct storage_registry storage; /* storages by mount point (src/storage/) */
-        struct sandbox sandbox;  /* CreateSandbox's state (src/sandbox/) */
-        struct list_node jobs;   /* helper programs running in children (job.c) */
+        struct sandbox sandbox;          /* CreateSandbox's state (src/sandbox/) */
+        struct list_node jobs;           /* helper programs running in children (job.c) */
         const char *resolv_conf; /* the guest's resolv.conf, where CreateSandbox's DNS goes */
         bool dns_bound;
 };

@@ -47,8 +47,7 @@ static int copy_regular(struct ctl_context *ctx, const char *src, Grpc__CopyFile
                 }
                 if ((n == 0 && req->file_size > 0) || offset + n > req->file_size) {
                         fprintf(stderr,
-                                "cata-ctl: copy-file: `%s` changed size while being copied\n",
-                                src);
+                                "cata-ctl: copy-file: `%s` changed size while being copied\n", src);
                         return EXIT_USAGE;
                 }
                 req->offset = offset;
@@ -111,7 +110,7 @@ static void out_usage(struct ctl_output *o, const Grpc__VolumeUsage *u)
 {
         const char *unit = u->unit == GRPC__VOLUME_USAGE__UNIT__BYTES    ? "bytes"
                            : u->unit == GRPC__VOLUME_USAGE__UNIT__INODES ? "inodes"
-                                                                          : "unknown";
+                                                                         : "unknown";
 
         ctl_out_begin_section(o, unit, unit);
         ctl_out_uint(o, "total", "total", u->total);
@@ -135,8 +134,7 @@ int ctl_cmd_volume_stats(struct ctl_context *ctx, char **args)
                 out_usage(&ctx->out, resp->usage[i]);
         if (resp->volume_condition) {
                 ctl_out_bool(&ctx->out, "abnormal", "abnormal", resp->volume_condition->abnormal);
-                ctl_out_string(&ctx->out, "message", "condition",
-                               resp->volume_condition->message);
+                ctl_out_string(&ctx->out, "message", "condition", resp->volume_condition->message);
         }
         protobuf_c_message_free_unpacked(&resp->base, NULL);
         return 0;

@@ -69,7 +69,8 @@ int storage_path_below(const char *path, const char *root)
                 const char *end = memchr(p, '/', (size_t) (path + n - p));
                 size_t len = end ? (size_t) (end - p) : (size_t) (path + n - p);
 
-                if (len == 0 || (len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+                if (len == 0 || (len == 1 && p[0] == '.') ||
+                    (len == 2 && p[0] == '.' && p[1] == '.'))
                         return -EINVAL;
                 p += len + 1;
         }
@@ -179,13 +180,12 @@ static bool fstype_valid(const char *t)
 static int check_strings(const char *what, char *const *v, size_t n, struct agent_error **err)
 {
         if (n > STORAGE_MAX_OPTIONS)
-                return agent_error_setf(err, E2BIG, "field `%s`: %zu entries (limit %u)", what,
-                                        n, STORAGE_MAX_OPTIONS);
+                return agent_error_setf(err, E2BIG, "field `%s`: %zu entries (limit %u)", what, n,
+                                        STORAGE_MAX_OPTIONS);
         for (size_t i = 0; i < n; i++)
                 if (strlen(v[i]) > STORAGE_MAX_OPTION_LEN)
-                        return agent_error_setf(err, E2BIG,
-                                                "field `%s[%zu]`: longer than %u bytes", what, i,
-                                                STORAGE_MAX_OPTION_LEN);
+                        return agent_error_setf(err, E2BIG, "field `%s[%zu]`: longer than %u bytes",
+                                                what, i, STORAGE_MAX_OPTION_LEN);
         return 0;
 }
 
@@ -219,8 +219,8 @@ static int check_path_field(const char *what, const char *path, const char *run_
         int r = storage_path_below(path, run_dir);
 
         if (r == -ENAMETOOLONG)
-                return agent_error_setf(err, ENAMETOOLONG, "field `%s`: longer than %u bytes",
-                                        what, STORAGE_MAX_PATH);
+                return agent_error_setf(err, ENAMETOOLONG, "field `%s`: longer than %u bytes", what,
+                                        STORAGE_MAX_PATH);
         if (r < 0)
                 return agent_error_setf(err, EINVAL,
                                         "field `%s`: `%s` is not a normalised absolute path below "
@@ -246,8 +246,7 @@ static int check_not_agent_state(const char *mp, const char *run_dir, struct age
 
 /* overlay lowerdir=/upperdir=/workdir= point below the run dir: a layer from the guest's own
  * root would hand the guest's files to the container. */
-static int check_overlay_dirs(const Grpc__Storage *s, const char *run_dir,
-                              struct agent_error **err)
+static int check_overlay_dirs(const Grpc__Storage *s, const char *run_dir, struct agent_error **err)
 {
         static const char *const keys[] = { "lowerdir=", "upperdir=", "workdir=" };
 
@@ -327,9 +326,8 @@ static int check_driver_fields(const Grpc__Storage *s, enum storage_driver d, co
         }
         if (d == STORAGE_DRIVER_EPHEMERAL || d == STORAGE_DRIVER_LOCAL) {
                 if (storage_option_fsgid(s->options, s->n_options, &v32) == -EINVAL)
-                        return agent_error_setf(err, EINVAL,
-                                                "driver `%s`: `fsgid=` is not a group id",
-                                                s->driver);
+                        return agent_error_setf(
+                                err, EINVAL, "driver `%s`: `fsgid=` is not a group id", s->driver);
         }
         return 0;
 }
@@ -368,12 +366,13 @@ int storage_check(const Grpc__Storage *s, const char *run_dir, const char *owner
                 return agent_error_setf(err, ENAMETOOLONG, "field `source`: longer than %u bytes",
                                         STORAGE_MAX_PATH);
         if (!fstype_valid(s->fstype))
-                return agent_error_setf(err, EINVAL, "field `fstype`: `%s` is not a file system type",
-                                        s->fstype);
+                return agent_error_setf(
+                        err, EINVAL, "field `fstype`: `%s` is not a file system type", s->fstype);
         if (check_strings("options", s->options, s->n_options, err) < 0 ||
             check_strings("driver_options", s->driver_options, s->n_driver_options, err) < 0)
                 return -E2BIG;
-        if (s->fs_group && s->fs_group->group_change_policy != TYPES__FSGROUP_CHANGE_POLICY__Always &&
+        if (s->fs_group &&
+            s->fs_group->group_change_policy != TYPES__FSGROUP_CHANGE_POLICY__Always &&
             s->fs_group->group_change_policy != TYPES__FSGROUP_CHANGE_POLICY__OnRootMismatch)
                 return agent_error_setf(err, EINVAL, "field `fs_group.group_change_policy`: %d",
                                         (int) s->fs_group->group_change_policy);
@@ -384,8 +383,8 @@ int storage_check(const Grpc__Storage *s, const char *run_dir, const char *owner
         return check_driver_fields(s, d, run_dir, owner, err);
 }
 
-int storage_check_list(Grpc__Storage *const *list, size_t n, const char *run_dir,
-                       const char *owner, struct agent_error **err)
+int storage_check_list(Grpc__Storage *const *list, size_t n, const char *run_dir, const char *owner,
+                       struct agent_error **err)
 {
         if (n > STORAGE_MAX_PER_REQUEST)
                 return agent_error_setf(err, E2BIG, "%zu storages in one request (limit %u)", n,
@@ -393,8 +392,7 @@ int storage_check_list(Grpc__Storage *const *list, size_t n, const char *run_dir
         for (size_t i = 0; i < n; i++) {
                 int r = storage_check(list[i], run_dir, owner, err);
                 if (r < 0)
-                        return agent_error_wrap(err, "storage %zu (`%s`)", i,
-                                                list[i]->mount_point);
+                        return agent_error_wrap(err, "storage %zu (`%s`)", i, list[i]->mount_point);
         }
         return 0;
 }

@@ -25,8 +25,7 @@
 /* The shared dir is guest memory (tmpfs) when CopyFile is used at all. */
 #define COPY_MAX_FILE_SIZE (16ll << 30)
 
-int storage_copy_check(const Grpc__CopyFileRequest *req, const char *root,
-                       struct agent_error **err)
+int storage_copy_check(const Grpc__CopyFileRequest *req, const char *root, struct agent_error **err)
 {
         mode_t type = req->file_mode & S_IFMT;
 

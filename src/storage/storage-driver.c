@@ -215,8 +215,8 @@ static int mount_generic(struct agent *a, struct storage_entry *e, const Grpc__S
 
         if (fd < 0)
                 return fd;
-        r = storage_mount_options(a, s->source, e->mount_point, fstype, s->options, s->n_options,
-                                  0, extra_data);
+        r = storage_mount_options(a, s->source, e->mount_point, fstype, s->options, s->n_options, 0,
+                                  extra_data);
         if (r < 0)
                 return agent_error_set(err, -r, "mount `%s` (%s) on `%s`", s->source, fstype,
                                        e->mount_point);
@@ -374,8 +374,7 @@ static int setup_bind(struct agent *a, struct storage_entry *e, const Grpc__Stor
         int r;
 
         if (src < 0 || fstat(src, &st) < 0)
-                return agent_error_set(err, src < 0 ? -src : errno, "bind source `%s`",
-                                       s->source);
+                return agent_error_set(err, src < 0 ? -src : errno, "bind source `%s`", s->source);
         dst = storage_open_point(a, e->mount_point,
                                  S_ISDIR(st.st_mode) ? ROOTFS_OPEN_MKDIR : ROOTFS_OPEN_MKFILE,
                                  &made);

@@ -33,8 +33,7 @@ static Grpc__VolumeUsage *usage_new(uint64_t total, uint64_t available,
         return u;
 }
 
-int storage_volume_stats(const char *path, Grpc__VolumeStatsResponse *ret,
-                         struct agent_error **err)
+int storage_volume_stats(const char *path, Grpc__VolumeStatsResponse *ret, struct agent_error **err)
 {
         _cleanup_close_ int fd = -EBADF;
         Grpc__VolumeCondition *cond;

@@ -126,8 +126,7 @@ static int scan_dir(int srcfd, const char *rel, struct scan *sc, unsigned depth)
         return r;
 }
 
-static const struct watch_file *find_file(const struct watch_file *files, size_t n,
-                                          const char *rel)
+static const struct watch_file *find_file(const struct watch_file *files, size_t n, const char *rel)
 {
         for (size_t i = 0; i < n; i++)
                 if (streq(files[i].rel, rel))
@@ -277,8 +276,8 @@ static int watch_bind(struct agent *a, struct storage_watch *w)
 
         if (src < 0 || fstatat(src, "", &st, AT_EMPTY_PATH) < 0)
                 return src < 0 ? src : -errno;
-        dst = storage_open_point(a, w->target,
-                                 S_ISDIR(st.st_mode) ? ROOTFS_OPEN_MKDIR : ROOTFS_OPEN_MKFILE, NULL);
+        dst = storage_open_point(
+                a, w->target, S_ISDIR(st.st_mode) ? ROOTFS_OPEN_MKDIR : ROOTFS_OPEN_MKFILE, NULL);
         if (dst < 0)
                 return dst;
         if (mount(storage_fd_path(sp, src), storage_fd_path(dp, dst), NULL, MS_BIND, NULL) < 0)
@@ -321,7 +320,14 @@ static int watch_check(struct agent *a, struct storage_watch *w)
                 if (!find_file(sc.files, sc.n, w->files[i].rel))
                         remove_target(w, w->files[i].rel);
         r = open_fds(a, w, S_ISDIR(st.st_mode), &f);
-        for (size_t i = 0; r == 0 && i < sc.n; i++) {
+        if (r < 0) {
+                /* Nothing copied: keep the old state so the next poll tries again. */
+                close_and_reset(&f.src);
+                close_and_reset(&f.dst);
+                files_clear(sc.files, &sc.n);
+                return r;
+        }
+        for (size_t i = 0; i < sc.n; i++) {
                 const struct watch_file *old = find_file(w->files, w->n, sc.files[i].rel);
                 if (old && !changed(&old->st, &sc.files[i].st))
                         continue;
@@ -332,14 +338,13 @@ static int watch_check(struct agent *a, struct storage_watch *w)
                 /* A failed copy is retried on the next poll. */
                 if (r < 0)
                         sc.files[i].st.st_mtim.tv_nsec = -1;
-                r = 0;
         }
         close_and_reset(&f.src);
         close_and_reset(&f.dst);
         files_clear(w->files, &w->n);
         memcpy(w->files, sc.files, sizeof(sc.files[0]) * sc.n);
         w->n = sc.n;
-        return r;
+        return 0;
 }
 
 static void watch_tick(struct loop_timer *t, void *userdata);
@@ -359,8 +364,7 @@ static void watch_tick(struct loop_timer *t, void *userdata)
 
         loop_timer_free(t);
         a->storage.watch_timer = NULL;
-        for (struct list_node *n = a->storage.watches.next; n != &a->storage.watches;
-             n = n->next) {
+        for (struct list_node *n = a->storage.watches.next; n != &a->storage.watches; n = n->next) {
                 struct storage_watch *w = list_entry(n, struct storage_watch, node);
                 int r = w->watching ? watch_check(a, w) : 0;
                 if (r < 0)

@@ -142,8 +142,8 @@ char *storage_path_clean(const char *path);
  * lengths, Kata options (fsgid=, mode=, pagesize=/size=, overlay ones), owner rules. Pure. */
 int storage_check(const Grpc__Storage *s, const char *run_dir, const char *owner,
                   struct agent_error **err);
-int storage_check_list(Grpc__Storage *const *list, size_t n, const char *run_dir,
-                       const char *owner, struct agent_error **err);
+int storage_check_list(Grpc__Storage *const *list, size_t n, const char *run_dir, const char *owner,
+                       struct agent_error **err);
 
 /* Kata's `key=value` lookup over options (the last one wins). NULL when absent. */
 const char *storage_option_value(char *const *options, size_t n, const char *key);

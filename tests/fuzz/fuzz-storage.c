@@ -51,13 +51,13 @@ static void check_options(const Grpc__Storage *s)
 
 static void check_storages(const uint8_t *data, size_t size)
 {
-        Grpc__CreateContainerRequest *req = grpc__create_container_request__unpack(NULL, size, data);
+        Grpc__CreateContainerRequest *req =
+                grpc__create_container_request__unpack(NULL, size, data);
         struct agent_error *err = NULL;
 
         if (!req)
                 return;
-        (void) storage_check_list(req->storages, req->n_storages, RUN_DIR, req->container_id,
-                                  &err);
+        (void) storage_check_list(req->storages, req->n_storages, RUN_DIR, req->container_id, &err);
         agent_error_freep(&err);
         for (size_t i = 0; i < req->n_storages; i++)
                 check_options(req->storages[i]);

@@ -222,18 +222,18 @@ static void rm_rf(const char *path)
         assert_int_equal(system(cmd), 0);
 }
 
-#define expect_code(got, want, st)                                                       \
-        do {                                                                             \
-                int got_ = (got);                                                        \
-                if (got_ != (want))                                                      \
-                        fail_msg("code %d, want %d: %s", got_, (want), (st).message);   \
+#define expect_code(got, want, st)                                                    \
+        do {                                                                          \
+                int got_ = (got);                                                     \
+                if (got_ != (want))                                                   \
+                        fail_msg("code %d, want %d: %s", got_, (want), (st).message); \
         } while (0)
 
-#define expect_contains(hay, needle)                                                     \
-        do {                                                                             \
-                const char *hay_ = (hay);                                                \
-                if (!hay_ || !strstr(hay_, (needle)))                                    \
-                        fail_msg("`%s` not in `%s`", (needle), hay_ ? hay_ : "(null)");   \
+#define expect_contains(hay, needle)                                                    \
+        do {                                                                            \
+                const char *hay_ = (hay);                                               \
+                if (!hay_ || !strstr(hay_, (needle)))                                   \
+                        fail_msg("`%s` not in `%s`", (needle), hay_ ? hay_ : "(null)"); \
         } while (0)
 
 /* ---- tests ---- */
@@ -261,11 +261,13 @@ static void test_container_storages(void **state)
         s[0] = st_new("ephemeral", "tmpfs", "tmpfs", eph, eph_opts);
         s[1] = st_new("local", "local", "local", loc, loc_opts);
         s[2] = st_new("bind", src, "bind", bnd, bnd_opts);
-        mounts = xasprintf("{'destination':'/eph','type':'bind','source':'%s','options':['rbind']},"
-                           "{'destination':'/loc','type':'bind','source':'%s','options':['rbind']},"
-                           "{'destination':'/data','type':'bind','source':'%s','options':['rbind']}",
-                           eph, loc, bnd);
-        expect_code(create("ct-st1", "stat -c '%g %a' /eph /loc; grep ' /eph ' /proc/self/mounts;"
+        mounts =
+                xasprintf("{'destination':'/eph','type':'bind','source':'%s','options':['rbind']},"
+                          "{'destination':'/loc','type':'bind','source':'%s','options':['rbind']},"
+                          "{'destination':'/data','type':'bind','source':'%s','options':['rbind']}",
+                          eph, loc, bnd);
+        expect_code(create("ct-st1",
+                           "stat -c '%g %a' /eph /loc; grep ' /eph ' /proc/self/mounts;"
                            "cat /data/greeting; echo x > /data/new || echo RO;"
                            "echo kept > /eph/f; echo kept > /loc/f",
                            mounts, NULL, s, 3, &st),
@@ -353,9 +355,9 @@ static void test_overlay_rootfs(void **state)
         s->driver_options = xzalloc(2 * sizeof(char *));
         s->driver_options[0] =
                 xasprintf("io.katacontainers.volume.overlayfs.create_directory=%s", made);
-        expect_code(create("ct-ovl", "echo written > /newfile && cat /newfile", NULL, root, &s, 1,
-                           &st),
-                    0, st);
+        expect_code(
+                create("ct-ovl", "echo written > /newfile && cat /newfile", NULL, root, &s, 1, &st),
+                0, st);
         assert_int_equal(access(made, F_OK), 0);
         out = run("ct-ovl");
         assert_string_equal(out, "written\n");
@@ -404,8 +406,8 @@ static void test_watchable_bind(void **state)
         mounts = xasprintf("{'destination':'/cfg','type':'bind','source':'%s','options':['rbind']},"
                            "{'destination':'/big','type':'bind','source':'%s','options':['rbind']}",
                            mp, mpbig);
-        expect_code(create("ct-w", "cat /cfg/key; echo; ls /big | wc -l; sleep 30", mounts, NULL,
-                           s, 2, &st),
+        expect_code(create("ct-w", "cat /cfg/key; echo; ls /big | wc -l; sleep 30", mounts, NULL, s,
+                           2, &st),
                     0, st);
         assert_true(mounted(root));
         assert_true(mounted(mpbig)); /* over the limits: a plain bind */
@@ -522,8 +524,8 @@ static void test_copy_file(void **state)
         /* Bad sizes and types. */
         expect_code(copy_file(dst, S_IFREG | 0644, 4, 3, "xy", &st), RPC_INVALID_ARGUMENT, st);
         expect_code(copy_file(dst, S_IFREG | 0644, -1, 0, NULL, &st), RPC_RESOURCE_EXHAUSTED, st);
-        expect_code(copy_file(dst, S_IFREG | 0644, 1ll << 40, 0, "x", &st),
-                    RPC_RESOURCE_EXHAUSTED, st);
+        expect_code(copy_file(dst, S_IFREG | 0644, 1ll << 40, 0, "x", &st), RPC_RESOURCE_EXHAUSTED,
+                    st);
         expect_code(copy_file(dst, S_IFREG | 0644, 10, -5, "x", &st), RPC_INVALID_ARGUMENT, st);
         expect_code(copy_file(dst, S_IFSOCK | 0644, 0, 0, NULL, &st), RPC_INVALID_ARGUMENT, st);
         expect_code(copy_file(lnk, S_IFLNK | 0777, 0, 0, NULL, &st), RPC_INVALID_ARGUMENT, st);
@@ -593,8 +595,7 @@ static void test_volume_stats_and_update(void **state)
         needle = run_path("sandbox/ephemeral/unknown");
         bad = st_new("ephemeral", "tmpfs", "tmpfs", needle, opts2);
         ureq.storages = &bad;
-        expect_code(call("UpdateEphemeralMounts", &ureq.base, NULL, NULL, &st), RPC_NOT_FOUND,
-                    st);
+        expect_code(call("UpdateEphemeralMounts", &ureq.base, NULL, NULL, &st), RPC_NOT_FOUND, st);
         st_free(bad);
 
         {
@@ -634,7 +635,8 @@ static void test_bad_storages(void **state)
                 { "scsi", "ext4", ok_mp, NULL, RPC_UNIMPLEMENTED, "`scsi`" },
                 { "ephemeral", "tmpfs", "/etc", NULL, RPC_INVALID_ARGUMENT, "mount_point" },
                 { "ephemeral", "tmpfs", dotdot, NULL, RPC_INVALID_ARGUMENT, "mount_point" },
-                { "ephemeral", "tmpfs", "relative/path", NULL, RPC_INVALID_ARGUMENT, "mount_point" },
+                { "ephemeral", "tmpfs", "relative/path", NULL, RPC_INVALID_ARGUMENT,
+                  "mount_point" },
                 { "ephemeral", "tmpfs", ns, NULL, RPC_INVALID_ARGUMENT, "sandbox state" },
                 { "ephemeral", "tmpfs", sb, NULL, RPC_INVALID_ARGUMENT, "sandbox state" },
                 { "ephemeral", "proc", ok_mp, NULL, RPC_INVALID_ARGUMENT, "fstype" },
@@ -651,8 +653,8 @@ static void test_bad_storages(void **state)
                 many[i] = "nosuid";
         many[STORAGE_MAX_OPTIONS + 1] = NULL;
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-                Grpc__Storage *s = st_new(cases[i].driver, "src", cases[i].fstype, cases[i].mp,
-                                          cases[i].opts);
+                Grpc__Storage *s =
+                        st_new(cases[i].driver, "src", cases[i].fstype, cases[i].mp, cases[i].opts);
                 int code = create("ct-bad", "true", NULL, NULL, &s, 1, &st);
                 if (code != cases[i].code || !strstr(st.message, cases[i].msg))
                         fail_msg("case %zu (%s): code %d `%s`", i, cases[i].driver, code,

@@ -140,19 +140,21 @@ static void test_check_storage(void **state)
                         (char *) "mode=1777", (char *) "size=67108864" };
         char *p9[] = { (char *) "trans=virtio,version=9p2000.L,cache=mmap", (char *) "nodev",
                        (char *) "msize=8192" };
-        char *rw[] = { (char *) "lowerdir=" RUN "/l", (char *) "io.katacontainers.fs-opt.overlay-rw" };
+        char *rw[] = { (char *) "lowerdir=" RUN "/l",
+                       (char *) "io.katacontainers.fs-opt.overlay-rw" };
         char *out[] = { (char *) "lowerdir=/" };
         char *upper_out[] = { (char *) "upperdir=/tmp/u,workdir=" RUN "/w" };
         char *typo[] = { (char *) "io.katacontainers.fs-opt.overlay-rx" };
 
         (void) state;
         /* What Kata's runtimes send. */
-        assert_int_equal(check("ephemeral", "shm", "tmpfs", RUN "/sandbox/shm", shm, 5, "", NULL), 0);
+        assert_int_equal(check("ephemeral", "shm", "tmpfs", RUN "/sandbox/shm", shm, 5, "", NULL),
+                         0);
         assert_int_equal(check("virtio-fs", "kataShared", "virtiofs", RUN "/shared/containers/",
                                NULL, 0, "", NULL),
                          0);
-        assert_int_equal(check("9p", "kataShared", "9p", RUN "/shared/containers/", p9, 3, "", NULL),
-                         0);
+        assert_int_equal(
+                check("9p", "kataShared", "9p", RUN "/shared/containers/", p9, 3, "", NULL), 0);
         assert_int_equal(check("overlayfs", "none", "overlay", RUN "/c1/rootfs", rw, 2, "c1", NULL),
                          0);
         assert_int_equal(check("watchable-bind", RUN "/shared/containers/c1-01-cfg", "bind",
@@ -172,12 +174,12 @@ static void test_check_storage(void **state)
                          -EINVAL);
         assert_int_equal(check("overlayfs", "none", "overlay", RUN "/c", out, 1, "c", "lowerdir"),
                          -EINVAL);
-        assert_int_equal(check("overlayfs", "none", "overlay", RUN "/c", upper_out, 1, "c",
-                               "upperdir"),
-                         -EINVAL);
-        assert_int_equal(check("overlayfs", "none", "overlay", RUN "/c", typo, 1, "c",
-                               "overlay-rx"),
-                         -EINVAL);
+        assert_int_equal(
+                check("overlayfs", "none", "overlay", RUN "/c", upper_out, 1, "c", "upperdir"),
+                -EINVAL);
+        assert_int_equal(
+                check("overlayfs", "none", "overlay", RUN "/c", typo, 1, "c", "overlay-rx"),
+                -EINVAL);
         assert_int_equal(check("virtio-fs", "a/b", "virtiofs", RUN "/s", NULL, 0, "", "share tag"),
                          -EINVAL);
         assert_int_equal(check("bind", "/etc", "bind", RUN "/s", NULL, 0, "", "source"), -EINVAL);
@@ -261,9 +263,9 @@ static void test_copy_check(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_path_below),    cmocka_unit_test(test_path_clean),
-                cmocka_unit_test(test_drivers),       cmocka_unit_test(test_options),
-                cmocka_unit_test(test_hugepages),     cmocka_unit_test(test_check_storage),
+                cmocka_unit_test(test_path_below),        cmocka_unit_test(test_path_clean),
+                cmocka_unit_test(test_drivers),           cmocka_unit_test(test_options),
+                cmocka_unit_test(test_hugepages),         cmocka_unit_test(test_check_storage),
                 cmocka_unit_test(test_check_list_bounds), cmocka_unit_test(test_copy_check),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
