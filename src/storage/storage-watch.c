@@ -404,6 +404,8 @@ static void watch_root_release(struct agent *a)
         if (reg->watch_root_mounted)
                 storage_unmount_path(a, reg->watch_root, true, false);
         reg->watch_root_mounted = false;
+        free(reg->watch_root);
+        reg->watch_root = NULL;
 }
 
 int storage_watch_add(struct agent *a, struct storage_entry *e, const Grpc__Storage *s,
