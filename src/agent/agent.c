@@ -8,6 +8,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "network/linkwait.h"
 #include "rpc/call.h"
 #include "ttrpc/server.h"
 
@@ -140,6 +141,7 @@ void agent_stop(struct agent *a)
         a->n_sessions = 0;
         container_free_all(a);
         sandbox_release(a);
+        linkwait_free(a);
         reaper_free(a);
         console_stop(a);
         a->listener = ttrpc_listener_free(a->listener);

@@ -22,6 +22,7 @@ struct ttrpc_listener;
 struct logsink;
 struct console;
 struct reaper;
+struct linkwait;
 
 #define AGENT_DEFAULT_RUN_DIR "/run/kata-containers"
 
@@ -42,6 +43,7 @@ struct agent {
         pid_t sandbox_pid; /* init of the first container: its pid namespace is the sandbox's */
         char *sandbox_ipc; /* persistent namespaces the pod's containers share (sandbox.c) */
         char *sandbox_uts;
+        struct linkwait *linkwait; /* UpdateInterface calls waiting for a hot-plugged NIC */
 };
 
 /* Sets up the loop, signals and the listener on config.server_addr. Fills err on failure. */

@@ -46,6 +46,13 @@ static const struct rpc_method methods[] = {
         { "grpc.AgentService", "CloseStdin", rpc_close_stdin },
         { "grpc.AgentService", "TtyWinResize", rpc_tty_win_resize },
         { "grpc.AgentService", "GetMetrics", rpc_get_metrics },
+        { "grpc.AgentService", "UpdateInterface", rpc_update_interface },
+        { "grpc.AgentService", "UpdateRoutes", rpc_update_routes },
+        { "grpc.AgentService", "ListInterfaces", rpc_list_interfaces },
+        { "grpc.AgentService", "ListRoutes", rpc_list_routes },
+        { "grpc.AgentService", "AddARPNeighbors", rpc_add_arp_neighbors },
+        { "grpc.AgentService", "GetIPTables", rpc_get_ip_tables },
+        { "grpc.AgentService", "SetIPTables", rpc_set_ip_tables },
 };
 
 static rpc_policy_fn policy;

@@ -51,6 +51,13 @@ RPC_HANDLER(rpc_write_stdin);
 RPC_HANDLER(rpc_close_stdin);
 RPC_HANDLER(rpc_tty_win_resize);
 RPC_HANDLER(rpc_get_metrics);
+RPC_HANDLER(rpc_update_interface);
+RPC_HANDLER(rpc_update_routes);
+RPC_HANDLER(rpc_list_interfaces);
+RPC_HANDLER(rpc_list_routes);
+RPC_HANDLER(rpc_add_arp_neighbors);
+RPC_HANDLER(rpc_get_ip_tables);
+RPC_HANDLER(rpc_set_ip_tables);
 
 /* A policy gate, like the Rust agent's agent-policy feature: when set, a call it refuses is
  * answered PERMISSION_DENIED "<service>/<method> is blocked by policy" without running. The
