@@ -66,3 +66,7 @@ int ctl_cmd_resume(struct ctl_context *ctx, char **args);
 int ctl_cmd_update(struct ctl_context *ctx, char **args);
 int ctl_cmd_stats(struct ctl_context *ctx, char **args);
 int ctl_cmd_rm(struct ctl_context *ctx, char **args);
+int ctl_cmd_iface(struct ctl_context *ctx, char **args);
+int ctl_cmd_route(struct ctl_context *ctx, char **args);
+int ctl_cmd_arp(struct ctl_context *ctx, char **args);
+int ctl_cmd_iptables(struct ctl_context *ctx, char **args);

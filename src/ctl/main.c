@@ -236,6 +236,14 @@ static const struct ctl_command commands[] = {
         { "stats", "ID", 1, 1, ctl_cmd_stats, "StatsContainer: cgroup statistics" },
         { "rm", "ID [TIMEOUT]", 1, 2, ctl_cmd_rm, "RemoveContainer (kills what is left)" },
         { "metrics", "", 0, 0, cmd_metrics, "GetMetrics: the Prometheus text" },
+        { "iface", "list|update JSON", 1, 2, ctl_cmd_iface,
+          "ListInterfaces, or UpdateInterface (agent-ctl's JSON: {\"interface\": {...}})" },
+        { "route", "list|update JSON", 1, 2, ctl_cmd_route,
+          "ListRoutes, or UpdateRoutes ({\"routes\": {\"Routes\": [...]}})" },
+        { "arp", "add JSON", 2, 2, ctl_cmd_arp,
+          "AddARPNeighbors ({\"neighbors\": {\"ARPNeighbors\": [...]}})" },
+        { "iptables", "get|set [-6] [FILE]", 1, 3, ctl_cmd_iptables,
+          "GetIPTables (print the rules), or SetIPTables from FILE or - (stdin)" },
 };
 
 static void usage(FILE *f)

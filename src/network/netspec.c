@@ -218,9 +218,9 @@ static int check_route_addrs(const Types__Route *req, struct netspec_route *ret,
 
         if (req->dest && *req->dest && !streq(req->dest, "default")) {
                 if (netspec_parse_cidr(req->dest, true, &ret->dest) < 0)
-                        return agent_error_setf(err, EINVAL,
-                                                "invalid dest `%s` (a prefix without host bits)",
-                                                req->dest);
+                        return agent_error_setf(
+                                err, EINVAL, "invalid dest `%s`: want address/prefix, no host bits",
+                                req->dest);
                 ret->has_dest = ret->dest.prefix > 0;
         }
         if (req->gateway && *req->gateway) {

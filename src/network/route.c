@@ -337,7 +337,8 @@ static Types__Route *route_proto(const struct nlmsghdr *h, const struct iface_li
                 p->source = addr_string(fam, tb[RTA_PREFSRC], -1);
         p->scope = rtm->rtm_scope;
         p->family = fam == AF_INET6 ? TYPES__IPFAMILY__v6 : TYPES__IPFAMILY__v4;
-        p->flags = rtm->rtm_flags;
+        /* Only what UpdateRoutes can set: state bits (linkdown, offload...) would be refused. */
+        p->flags = rtm->rtm_flags & RTNH_F_ONLINK;
         p->mtu = route_mtu(tb[RTA_METRICS]);
         return p;
 }
