@@ -3,6 +3,7 @@
 #include "base/cleanup.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "network/route.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -76,6 +77,10 @@ static int on_link(const struct nlmsghdr *h, void *userdata)
         }
         if (tb[IFLA_MTU])
                 l->mtu = nla_get_u32(tb[IFLA_MTU]);
+        if (tb[IFLA_MIN_MTU])
+                l->min_mtu = nla_get_u32(tb[IFLA_MIN_MTU]);
+        if (tb[IFLA_MAX_MTU])
+                l->max_mtu = nla_get_u32(tb[IFLA_MAX_MTU]);
         if (tb[IFLA_LINKINFO])
                 link_kind(l, tb[IFLA_LINKINFO]);
         if (tb[IFLA_STATS64])
@@ -266,6 +271,7 @@ struct iface_undo {
         size_t n_before;
         struct netspec_ip *added; /* addresses that were not there before */
         size_t n_added;
+        struct route_saved routes; /* the link's routes (down drops them) */
 };
 
 static bool had_addr(const struct iface_undo *u, const struct netspec_ip *ip)
@@ -279,6 +285,11 @@ static bool had_addr(const struct iface_undo *u, const struct netspec_ip *ip)
         return false;
 }
 
+static bool is_link_local(const struct netspec_ip *ip)
+{
+        return ip->family == AF_INET6 && ip->addr[0] == 0xfe && (ip->addr[1] & 0xc0) == 0x80;
+}
+
 static void undo(struct netlink *nl, struct iface_undo *u)
 {
         for (size_t i = u->n_added; i-- > 0;)
@@ -287,6 +298,13 @@ static void undo(struct netlink *nl, struct iface_undo *u)
                 (void) link_down(nl, u->link.index);
                 (void) link_set(nl, u->link.index, u->link.name, u->link.mtu, u->link.flags,
                                 IFF_UP | IFF_NOARP);
+                /* Taking the link down dropped its IPv6 addresses (keep_addr_on_down is 0 by
+                 * default); the kernel makes the link-local one again by itself. */
+                for (size_t i = 0; i < u->n_before; i++)
+                        if (!is_link_local(&u->before[i].ip))
+                                (void) addr_change(nl, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE,
+                                                   u->link.index, &u->before[i].ip);
+                route_restore(nl, &u->routes);
         }
         if (u->other_renamed) {
                 (void) link_down(nl, u->other.index);
@@ -442,6 +460,16 @@ static int read_back(struct netlink *nl, int index, Types__Interface **ret,
         return agent_error_setf(err, ENODEV, IFACE_NOT_FOUND " (index %d) after the update", index);
 }
 
+/* The kernel's own MTU bounds for the link, checked before anything changes. */
+static int check_mtu(const struct netspec_iface *spec, const struct iface_link *l,
+                     struct agent_error **err)
+{
+        if (!spec->mtu || (spec->mtu >= l->min_mtu && (!l->max_mtu || spec->mtu <= l->max_mtu)))
+                return 0;
+        return agent_error_setf(err, EINVAL, "interface `%s`: MTU %u outside %u..%u", l->name,
+                                spec->mtu, l->min_mtu, l->max_mtu);
+}
+
 static int prepare(struct netlink *nl, const struct netspec_iface *spec, struct iface_undo *u,
                    struct agent_error **err)
 {
@@ -456,8 +484,13 @@ static int prepare(struct netlink *nl, const struct netspec_iface *spec, struct 
         r = iface_dump_links(nl, &links, &n);
         if (r >= 0)
                 r = iface_dump_addrs(nl, u->link.index, &u->before, &u->n_before);
+        if (r >= 0)
+                r = route_save(nl, u->link.index, &u->routes);
         if (r < 0)
-                return dump_failed(nl, r, "list links and addresses", err);
+                return dump_failed(nl, r, "list links, addresses and routes", err);
+        r = check_mtu(spec, &u->link, err);
+        if (r < 0)
+                return r;
         other = spec->name ? iface_by_name(links, n, spec->name) : NULL;
         if (other && other->index != u->link.index)
                 u->other = *other;
@@ -493,6 +526,7 @@ int iface_update(const Types__Interface *req, Types__Interface **ret, struct age
                 r = read_back(&nl, u.link.index, ret, err);
         free(u.before);
         free(u.added);
+        route_saved_done(&u.routes);
         netspec_iface_done(&spec);
         return r;
 }

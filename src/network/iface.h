@@ -32,9 +32,9 @@ struct iface_link {
         char name[IFNAMSIZ];
         uint8_t hwaddr[NETSPEC_HWADDR_MAX];
         size_t hwaddr_len;
-        uint32_t mtu;
-        unsigned flags; /* IFF_* */
-        char kind[32];  /* IFLA_INFO_KIND: "veth", "virtio"... may be empty */
+        uint32_t mtu, min_mtu, max_mtu; /* max 0: no limit given */
+        unsigned flags;                 /* IFF_* */
+        char kind[32];                  /* IFLA_INFO_KIND: "veth", "virtio"... may be empty */
         bool has_stats;
         uint64_t rx_bytes, rx_packets, rx_errors, rx_dropped;
         uint64_t tx_bytes, tx_packets, tx_errors, tx_dropped;

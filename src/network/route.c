@@ -15,10 +15,11 @@
 #define ROUTE_DUMP_MAX 65536
 
 /* Main-table routes as the kernel reported them: kept whole so a replaced route can be sent
- * back unchanged. */
+ * back unchanged. oif > 0 keeps only that link's. */
 struct route_snapshot {
         struct nlmsghdr **v;
         size_t n;
+        int oif;
 };
 
 static void snapshot_free(struct route_snapshot *s)
@@ -44,6 +45,8 @@ static int on_route(const struct nlmsghdr *h, void *userdata)
         if (h->nlmsg_type != RTM_NEWROUTE || netlink_parse(h, sizeof(*rtm), tb, RTA_MAX) < 0)
                 return 0;
         if (route_table(rtm, tb) != RT_TABLE_MAIN || (rtm->rtm_flags & RTM_F_CLONED))
+                return 0;
+        if (s->oif > 0 && (!tb[RTA_OIF] || (int) nla_get_u32(tb[RTA_OIF]) != s->oif))
                 return 0;
         if (s->n >= ROUTE_DUMP_MAX)
                 return -E2BIG;
@@ -166,6 +169,33 @@ static void undo(struct netlink *nl, const struct route_snapshot *before,
                         if (match)
                                 resend(nl, before->v[k]);
                 }
+}
+
+int route_save(struct netlink *nl, int oif, struct route_saved *ret)
+{
+        struct route_snapshot s = { .oif = oif };
+        int r = snapshot_take(nl, &s);
+
+        ret->v = s.v;
+        ret->n = r < 0 ? 0 : s.n;
+        return r;
+}
+
+void route_restore(struct netlink *nl, const struct route_saved *s)
+{
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t k = 0; k < s->n; k++)
+                        if (has_gateway(s->v[k]) == (pass == 1))
+                                resend(nl, s->v[k]);
+}
+
+void route_saved_done(struct route_saved *s)
+{
+        struct route_snapshot snap = { s->v, s->n, 0 };
+
+        snapshot_free(&snap);
+        s->v = NULL;
+        s->n = 0;
 }
 
 struct plan {
