@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "base/list.h"
 #include "event/loop.h"
+#include "sandbox/sandbox.h"
 
 /* Concurrent connections: the shim keeps one; restarted shims, `shim delete` and debugging
  * tools add a few. 64 bounds what a flood of connects can cost. */
@@ -24,7 +25,8 @@ struct console;
 struct reaper;
 struct linkwait;
 
-#define AGENT_DEFAULT_RUN_DIR "/run/kata-containers"
+#define AGENT_DEFAULT_RUN_DIR     "/run/kata-containers"
+#define AGENT_DEFAULT_RESOLV_CONF "/etc/resolv.conf"
 
 struct agent {
         struct loop *loop;
@@ -44,6 +46,10 @@ struct agent {
         char *sandbox_ipc; /* persistent namespaces the pod's containers share (sandbox.c) */
         char *sandbox_uts;
         struct linkwait *linkwait; /* UpdateInterface calls waiting for a hot-plugged NIC */
+        struct sandbox sandbox;    /* CreateSandbox's state (src/sandbox/) */
+        struct list_node jobs;     /* helper programs running in children (job.c) */
+        const char *resolv_conf;   /* the guest's resolv.conf, where CreateSandbox's DNS goes */
+        bool dns_bound;
 };
 
 /* Sets up the loop, signals and the listener on config.server_addr. Fills err on failure. */

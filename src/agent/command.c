@@ -155,7 +155,7 @@ static void timeout_cb(struct loop_timer *t, void *userdata)
 
 static void child_exec(const char *const *argv, int in, int out, int err)
 {
-        spawn_reset_signals();
+        spawn_child_reset_signals();
         if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
                 _exit(127);
         execv(argv[0], (char *const *) argv);

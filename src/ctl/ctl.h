@@ -70,3 +70,5 @@ int ctl_cmd_iface(struct ctl_context *ctx, char **args);
 int ctl_cmd_route(struct ctl_context *ctx, char **args);
 int ctl_cmd_arp(struct ctl_context *ctx, char **args);
 int ctl_cmd_iptables(struct ctl_context *ctx, char **args);
+int ctl_cmd_sandbox(struct ctl_context *ctx, char **args);
+int ctl_cmd_oom_events(struct ctl_context *ctx, char **args);

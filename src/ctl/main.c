@@ -244,6 +244,11 @@ static const struct ctl_command commands[] = {
           "AddARPNeighbors ({\"neighbors\": {\"ARPNeighbors\": [...]}})" },
         { "iptables", "get|set [-6] [FILE]", 1, 3, ctl_cmd_iptables,
           "GetIPTables (print the rules), or SetIPTables from FILE or - (stdin)" },
+        { "sandbox", "create [KEY=VALUE...] | destroy", 1, 64, ctl_cmd_sandbox,
+          "CreateSandbox (id= hostname= dns=LINE hooks=DIR module=NAME[:P,...] pidns\n"
+          "storage=JSON, each repeatable where it makes sense) or DestroySandbox" },
+        { "oom-events", "[COUNT]", 0, 1, ctl_cmd_oom_events,
+          "GetOOMEvent in a loop: print the id of each OOM-killed container (COUNT, then exit)" },
 };
 
 static void usage(FILE *f)

@@ -116,6 +116,6 @@ int spawn_recv(int sync_fd, struct spawn_msg *ret);
  * current root. Fills buf; returns 0 or -ENOENT/-EACCES. Pure apart from access(2). */
 int spawn_find_executable(const char *name, char *const *env, size_t n_env, char *buf, size_t size);
 
-/* In a forked child: unblocks every signal and restores default dispositions (the agent blocks
- * its signals for signalfd and ignores SIGPIPE). */
-void spawn_reset_signals(void);
+/* In a freshly forked child of the agent: the agent blocks its signals for signalfd and ignores
+ * SIGPIPE; undo both before exec. */
+void spawn_child_reset_signals(void);

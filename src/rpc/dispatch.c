@@ -53,6 +53,9 @@ static const struct rpc_method methods[] = {
         { "grpc.AgentService", "AddARPNeighbors", rpc_add_arp_neighbors },
         { "grpc.AgentService", "GetIPTables", rpc_get_ip_tables },
         { "grpc.AgentService", "SetIPTables", rpc_set_ip_tables },
+        { "grpc.AgentService", "CreateSandbox", rpc_create_sandbox },
+        { "grpc.AgentService", "DestroySandbox", rpc_destroy_sandbox },
+        { "grpc.AgentService", "GetOOMEvent", rpc_get_oom_event },
 };
 
 static rpc_policy_fn policy;

@@ -58,6 +58,9 @@ RPC_HANDLER(rpc_list_routes);
 RPC_HANDLER(rpc_add_arp_neighbors);
 RPC_HANDLER(rpc_get_ip_tables);
 RPC_HANDLER(rpc_set_ip_tables);
+RPC_HANDLER(rpc_create_sandbox);
+RPC_HANDLER(rpc_destroy_sandbox);
+RPC_HANDLER(rpc_get_oom_event);
 
 /* A policy gate, like the Rust agent's agent-policy feature: when set, a call it refuses is
  * answered PERMISSION_DENIED "<service>/<method> is blocked by policy" without running. The
