@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "network/linkwait.h"
 #include "rpc/call.h"
 #include "ttrpc/server.h"
 
@@ -146,6 +147,7 @@ void agent_stop(struct agent *a)
         a->n_sessions = 0;
         sandbox_release(a); /* the containers go with it */
         storage_release_all(a);
+        linkwait_free(a);
         job_free_all(a);
         reaper_free(a);
         console_stop(a);

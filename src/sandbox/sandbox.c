@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "rpc/call.h"
+#include "storage/storage.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -212,21 +213,21 @@ static void create_finish(struct agent *a)
         Grpc__CreateSandboxRequest *req = sb->creating;
         _cleanup_error_ struct agent_error *err = NULL;
         struct guest_hooks hooks = { 0 };
+        char **storages = NULL;
         struct rpc_call *call;
 
         if (sandbox_setup_namespaces(a, req->hostname, &err) < 0)
                 goto fail;
-        if (req->n_storages > 0) {
-                agent_error_setf(&err, EOPNOTSUPP,
-                                 "sandbox storages are not supported by this build yet");
+        if (req->n_storages > 0 &&
+            storage_acquire(a, req->storages, req->n_storages, "", &storages, &err) < 0)
                 goto fail;
-        }
         if (*req->guest_hook_path && guest_hooks_scan(req->guest_hook_path, &hooks, &err) < 0)
                 goto fail;
         if (dns_setup(a, req->dns, req->n_dns, &err) < 0)
                 goto fail;
         guest_hooks_free(&sb->hooks);
         sb->hooks = hooks;
+        sb->storages = TAKE_PTR(storages);
         free(sb->id);
         sb->id = xstrdup(req->sandbox_id);
         free(sb->hostname);
@@ -240,6 +241,7 @@ static void create_finish(struct agent *a)
         return;
 fail:
         guest_hooks_free(&hooks);
+        storage_release(a, storages);
         create_fail(a, err);
 }
 
@@ -345,6 +347,8 @@ static void sandbox_teardown(struct agent *a)
                 create_fail(a, err);
         }
         container_free_all(a);
+        storage_release(a, TAKE_PTR(sb->storages));
+        storage_release_all(a);
         dns_release(a);
         sandbox_release_namespaces(a);
         guest_hooks_free(&sb->hooks);
