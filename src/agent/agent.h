@@ -46,7 +46,7 @@ struct agent {
         pid_t sandbox_pid; /* init of the first container: its pid namespace is the sandbox's */
         char *sandbox_ipc; /* persistent namespaces the pod's containers share (sandbox.c) */
         char *sandbox_uts;
-        struct linkwait *linkwait; /* UpdateInterface calls waiting for a hot-plugged NIC */
+        struct linkwait *linkwait;       /* UpdateInterface calls waiting for a hot-plugged NIC */
         struct storage_registry storage; /* storages by mount point (src/storage/) */
         struct sandbox sandbox;          /* CreateSandbox's state (src/sandbox/) */
         struct list_node jobs;           /* helper programs running in children (job.c) */
