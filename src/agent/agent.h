@@ -49,7 +49,7 @@ struct agent {
         struct linkwait *linkwait;       /* UpdateInterface calls waiting for a hot-plugged NIC */
         struct storage_registry storage; /* storages by mount point (src/storage/) */
         struct sandbox sandbox;          /* CreateSandbox's state (src/sandbox/) */
-        struct list_node jobs;           /* helper programs running in children (job.c) */
+        struct list_node commands;       /* helper programs running in children (command.c) */
         const char *resolv_conf; /* the guest's resolv.conf, where CreateSandbox's DNS goes */
         bool dns_bound;
 };
