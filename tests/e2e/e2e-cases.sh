@@ -281,3 +281,18 @@ run_cases_namespace() {
         case_loop "$loop_n"
         stop_events
 }
+
+# TCG boots each pod's VM in ~10 s on 2 cores: the leak loop runs fewer pods (E2E_VM_LOOP).
+run_cases_qemu() {
+        start_events
+        leftovers >"$work/before-$mode"
+        case_echo
+        case_exit_code
+        case_detached 0
+        case_tty
+        case_stdin
+        case_seed
+        case_oom
+        case_loop "${E2E_VM_LOOP:-3}"
+        stop_events
+}

@@ -141,3 +141,28 @@ stop_hv() {
         hv_pid=""
         rm -f "$work/hv.sock"
 }
+
+# ---- the QEMU guest --------------------------------------------------------------------------
+# The VM test's initramfs (static cata-agent as PID 1 after a busybox /init that mounts the 9p
+# share) and the installed Debian kernel.
+vm_kernel=""
+vm_initrd=""
+prepare_qemu_guest() {
+        local kver agent
+        command -v qemu-system-x86_64 >/dev/null || {
+                log "qemu-system-x86_64 missing (qemu-system-x86)"
+                return 1
+        }
+        . "$src/tests/vm/vm-lib.sh"
+        kver=$(vm_kernel_version) || {
+                log "no /boot/vmlinuz-* with /lib/modules/* (linux-image-amd64)"
+                return 1
+        }
+        vm_kernel=/boot/vmlinuz-$kver
+        agent=$(vm_static_agent "$src" "$out") || {
+                log "static cata-agent build failed"
+                return 1
+        }
+        vm_initrd=$work/initrd.gz
+        bash "$src/tests/vm/make-initramfs.sh" "$vm_initrd" "$agent" "$kver" >/dev/null
+}
