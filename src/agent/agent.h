@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "base/list.h"
 #include "event/loop.h"
+#include "sandbox/sandbox.h"
 
 /* Concurrent connections: the shim keeps one; restarted shims, `shim delete` and debugging
  * tools add a few. 64 bounds what a flood of connects can cost. */
@@ -23,7 +24,8 @@ struct logsink;
 struct console;
 struct reaper;
 
-#define AGENT_DEFAULT_RUN_DIR "/run/kata-containers"
+#define AGENT_DEFAULT_RUN_DIR     "/run/kata-containers"
+#define AGENT_DEFAULT_RESOLV_CONF "/etc/resolv.conf"
 
 struct agent {
         struct loop *loop;
@@ -42,6 +44,10 @@ struct agent {
         pid_t sandbox_pid; /* init of the first container: its pid namespace is the sandbox's */
         char *sandbox_ipc; /* persistent namespaces the pod's containers share (sandbox.c) */
         char *sandbox_uts;
+        struct sandbox sandbox;  /* CreateSandbox's state (src/sandbox/) */
+        struct list_node jobs;   /* helper programs running in children (job.c) */
+        const char *resolv_conf; /* the guest's resolv.conf, where CreateSandbox's DNS goes */
+        bool dns_bound;
 };
 
 /* Sets up the loop, signals and the listener on config.server_addr. Fills err on failure. */

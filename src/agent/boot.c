@@ -94,13 +94,6 @@ int boot_parse_proc_cgroups(const char *text, char ***ret)
         return (int) n;
 }
 
-static void strv_free(char **v)
-{
-        for (size_t i = 0; v && v[i]; i++)
-                free(v[i]);
-        free(v);
-}
-
 static int mount_cgroup_v1(struct agent_error **err)
 {
         _cleanup_free_ char *text = NULL;

@@ -66,3 +66,5 @@ int ctl_cmd_resume(struct ctl_context *ctx, char **args);
 int ctl_cmd_update(struct ctl_context *ctx, char **args);
 int ctl_cmd_stats(struct ctl_context *ctx, char **args);
 int ctl_cmd_rm(struct ctl_context *ctx, char **args);
+int ctl_cmd_sandbox(struct ctl_context *ctx, char **args);
+int ctl_cmd_oom_events(struct ctl_context *ctx, char **args);

@@ -236,6 +236,11 @@ static const struct ctl_command commands[] = {
         { "stats", "ID", 1, 1, ctl_cmd_stats, "StatsContainer: cgroup statistics" },
         { "rm", "ID [TIMEOUT]", 1, 2, ctl_cmd_rm, "RemoveContainer (kills what is left)" },
         { "metrics", "", 0, 0, cmd_metrics, "GetMetrics: the Prometheus text" },
+        { "sandbox", "create [KEY=VALUE...] | destroy", 1, 64, ctl_cmd_sandbox,
+          "CreateSandbox (id= hostname= dns=LINE hooks=DIR module=NAME[:P,...] pidns\n"
+          "storage=JSON, each repeatable where it makes sense) or DestroySandbox" },
+        { "oom-events", "[COUNT]", 0, 1, ctl_cmd_oom_events,
+          "GetOOMEvent in a loop: print the id of each OOM-killed container (COUNT, then exit)" },
 };
 
 static void usage(FILE *f)

@@ -43,6 +43,9 @@ static const struct rpc_method methods[] = {
         { "grpc.AgentService", "CloseStdin", rpc_close_stdin },
         { "grpc.AgentService", "TtyWinResize", rpc_tty_win_resize },
         { "grpc.AgentService", "GetMetrics", rpc_get_metrics },
+        { "grpc.AgentService", "CreateSandbox", rpc_create_sandbox },
+        { "grpc.AgentService", "DestroySandbox", rpc_destroy_sandbox },
+        { "grpc.AgentService", "GetOOMEvent", rpc_get_oom_event },
 };
 
 const struct rpc_registry rpc_agent_registry = {
