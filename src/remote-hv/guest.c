@@ -134,19 +134,30 @@ static int mkdir_parents(const char *path)
 }
 
 /* A copy of the shim's mount namespace that still receives its later mounts (the containers'
- * rootfs) but sends none back, with the sandbox's share where Kata's guest expects it. */
+ * rootfs) but sends none back. Like a VM, the guest gets its own /run/kata-containers: the agent
+ * empties its run dir at CreateSandbox, which on the host's would remove the shim's files of
+ * every sandbox. The sandbox's share is bound where Kata's guest expects it, through an fd
+ * opened before the tmpfs hides its host path. */
 static void child_namespace_setup(int report, const char *share)
 {
+        _cleanup_close_ int share_fd = -EBADF;
+        char fd_path[64];
         int r;
 
         if (unshare(CLONE_NEWNS) < 0)
                 child_fail(report, errno, "unshare a mount namespace");
         if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
                 child_fail(report, errno, "make `/` a slave mount");
+        share_fd = open(share, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (share_fd < 0)
+                child_fail(report, errno, "open the sandbox share");
+        if (mount("tmpfs", KATA_GUEST_RUN_DIR, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+                child_fail(report, errno, "mount a tmpfs on `" KATA_GUEST_RUN_DIR "`");
         r = mkdir_parents(KATA_GUEST_SHARE_DIR);
         if (r < 0)
                 child_fail(report, -r, "create `" KATA_GUEST_SHARE_DIR "`");
-        if (mount(share, KATA_GUEST_SHARE_DIR, NULL, MS_BIND | MS_REC, NULL) < 0)
+        snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", share_fd);
+        if (mount(fd_path, KATA_GUEST_SHARE_DIR, NULL, MS_BIND | MS_REC, NULL) < 0)
                 child_fail(report, errno, "bind the sandbox share at `" KATA_GUEST_SHARE_DIR "`");
 }
 

@@ -7,8 +7,8 @@
  * The child joins the shim's mount namespace first: the shim unshares its own at start, and the
  * container rootfs bind mounts it makes under KATA_HOST_SHARE_DIR/<id>/ exist only there. Then:
  *  - namespace guest: a new mount namespace copied from the shim's (slave, so later rootfs
- *    mounts still arrive), the sandbox's share bound at KATA_GUEST_SHARE_DIR, and cata-agent
- *    listening on the VM's agent socket;
+ *    mounts still arrive) with its own tmpfs at KATA_GUEST_RUN_DIR, the sandbox's share bound at
+ *    KATA_GUEST_SHARE_DIR, and cata-agent listening on the VM's agent socket;
  *  - QEMU guest: QEMU, whose 9p server exports the sandbox's share (tag GUEST_SHARE_TAG) and
  *    whose `agent.channel.0` virtio-serial port has the agent socket as its host end.
  *
@@ -24,6 +24,7 @@
 
 /* Where Kata's runtime shares a sandbox's files on the host, and where its guest expects them. */
 #define KATA_HOST_SHARE_DIR  "/run/kata-containers/shared/sandboxes"
+#define KATA_GUEST_RUN_DIR   "/run/kata-containers"
 #define KATA_GUEST_SHARE_DIR "/run/kata-containers/shared/containers"
 #define GUEST_SHARE_TAG      "kataShared"
 

@@ -3,12 +3,14 @@
 
 runtime=io.containerd.kata.v2
 T=${E2E_TIMEOUT:-120}
+# ctr run forwards SIGTERM to the task and keeps waiting: a hung ctr needs SIGKILL.
+TK="-k 5 $T"
 
 # run_ctr OUT ERR ARGS...: ctr with the held-open FIFO as stdin; returns ctr's exit code.
 run_ctr() {
         local o=$1 e=$2
         shift 2
-        timeout "$T" ctr --address "$work/containerd.sock" -n "$ns" "$@" <&3 >"$o" 2>"$e"
+        timeout $TK ctr --address "$work/containerd.sock" -n "$ns" "$@" <&3 >"$o" 2>"$e"
 }
 
 # Removes whatever a failed case left of container ID.
@@ -85,7 +87,7 @@ agent_pid_of() { # SANDBOX ID: the namespace guest's agent
 }
 
 case_detached() { # EXECS: how many more execs to count the agent's fds over (namespace guest)
-        local id=$mode-detached rc i pid fd0 fd1 st
+        local id=$mode-detached rc rm_rc i pid fd0 fd1 st
         run_ctr "$work/o" "$work/e" run -d --runtime "$runtime" "$image" "$id" sleep 600
         rc=$?
         if [ "$rc" != 0 ]; then
@@ -137,8 +139,11 @@ case_detached() { # EXECS: how many more execs to count the agent's fds over (na
         run_ctr "$work/o" "$work/e" task rm "$id"
         rc=$?
         run_ctr "$work/o2" "$work/e2" container rm "$id"
-        if [ "$rc" = 137 ] && [ "$?" = 0 ] && [ -z "$(ctr_ container ls -q | grep -Fx "$id")" ]; then
-                ok "ctr task rm reports 137; container removed"
+        rm_rc=$?
+        # ctr 1.6 reports the exit code as a warning and exits 0; later versions exit with it.
+        if { [ "$rc" = 137 ] || grep -q "exit code 137" "$work/e"; } && [ "$rm_rc" = 0 ] &&
+                [ -z "$(ctr_ container ls -q | grep -Fx "$id")" ]; then
+                ok "ctr task rm reports exit code 137; container removed"
         else
                 fail "ctr task rm: exit $rc (want 137), container rm: $(cat "$work/e2")"
                 show "$work/e"
@@ -148,12 +153,17 @@ case_detached() { # EXECS: how many more execs to count the agent's fds over (na
 
 case_tty() {
         local id=$mode-tty rc cmd
+        # Kata sends the size (TtyWinResize) only after StartContainer: the process waits for it
+        # rather than race it (at most 5 s).
         cmd="stty rows 33 cols 111; ctr --address $work/containerd.sock -n $ns run -t --rm"
-        cmd="$cmd --runtime $runtime $image $id stty size"
-        timeout "$T" script -qec "$cmd" /dev/null <&3 >"$work/o" 2>"$work/e"
+        cmd="$cmd --runtime $runtime $image $id sh -c '"
+        cmd="$cmd for i in \$(seq 50); do s=\$(stty size 2>/dev/null);"
+        cmd="$cmd case \$s in \"\"|\"0 0\") sleep 0.1;; *) break;; esac; done;"
+        cmd="$cmd [ -t 0 ] && echo \"tty size \$s\"'"
+        timeout $TK script -qec "$cmd" /dev/null <&3 >"$work/o" 2>"$work/e"
         rc=$?
-        if [ "$rc" = 0 ] && tr -d '\r' <"$work/o" | grep -qx "33 111"; then
-                ok "ctr run -t: a tty of 33 rows and 111 columns (stty size)"
+        if [ "$rc" = 0 ] && tr -d '\r' <"$work/o" | grep -qx "tty size 33 111"; then
+                ok "ctr run -t: stdin is a tty of 33 rows and 111 columns (stty size)"
         else
                 fail "ctr run -t stty size: exit $rc, output: $(tr -d '\r' <"$work/o" |
                         head -c 200)"
@@ -162,18 +172,37 @@ case_tty() {
         fi
 }
 
+wait_running() { # ID: until ctr lists the task RUNNING (10 s)
+        local i st
+        for i in $(seq 100); do
+                st=$(ctr_ task ls 2>/dev/null | awk -v id="$1" '$1 == id {print $3}')
+                [ "$st" = RUNNING ] && return 0
+                sleep 0.1
+        done
+        return 1
+}
+
 case_stdin() {
-        local id=$mode-stdin rc
-        # The input comes after the task started: with stdin at EOF before Start, Kata 3.5.0's
-        # shim can deadlock in CloseIO (a shim bug, docs/e2e.md).
-        { sleep 3; printf 'line one\nline two\n'; } |
-                timeout "$T" ctr --address "$work/containerd.sock" -n "$ns" run --rm \
-                        --runtime "$runtime" "$image" "$id" cat >"$work/o" 2>"$work/e"
+        local id=$mode-stdin rc pid i want
+        want=$(printf 'line one\nline two')
+        # Stdin stays open: with ctr, Kata 3.5.0's shim never delivers stdin's end (its CloseIO
+        # waits for the FIFO to close, which ctr does only after CloseIO returned; docs/e2e.md).
+        # cat echoes what it got, then the task is killed.
+        timeout $TK ctr --address "$work/containerd.sock" -n "$ns" run --rm \
+                --runtime "$runtime" "$image" "$id" cat <&3 >"$work/stdin.out" 2>"$work/e" &
+        pid=$!
+        wait_running "$id" && printf 'line one\nline two\n' >&3
+        for i in $(seq 100); do
+                [ "$(cat "$work/stdin.out")" = "$want" ] && break
+                sleep 0.1
+        done
+        ctr_ task kill -s SIGKILL "$id" >/dev/null 2>&1
+        wait "$pid"
         rc=$?
-        if [ "$rc" = 0 ] && [ "$(cat "$work/o")" = "$(printf 'line one\nline two')" ]; then
-                ok "stdin piped through cat: all of it back, exit 0 after stdin's end"
+        if [ "$(cat "$work/stdin.out")" = "$want" ] && [ "$rc" = 137 ]; then
+                ok "stdin piped through cat: both lines back; SIGKILL ends it with 137"
         else
-                fail "stdin through cat: exit $rc, output: $(head -c 200 "$work/o")"
+                fail "stdin through cat: exit $rc, output: $(head -c 200 "$work/stdin.out")"
                 show "$work/e"
                 forget "$id"
         fi
@@ -197,12 +226,27 @@ case_seed() {
 }
 
 case_oom() {
-        local id=$mode-oom rc
-        run_ctr "$work/o" "$work/e" run --rm --runtime "$runtime" --memory-limit 33554432 \
-                "$image" "$id" sh -c 'echo filling; dd if=/dev/zero of=/dev/null bs=128M count=1'
+        local sid=$mode-pod id=$mode-oom rc
+        local a=io.kubernetes.cri
+        # Kata (like the Rust agent) watches every container but the sandbox's own for OOM
+        # kills, so the victim is a second container in a pod, joined by the CRI annotations.
+        run_ctr "$work/o" "$work/e" run -d --runtime "$runtime" \
+                --annotation "$a.container-type=sandbox" --annotation "$a.sandbox-id=$sid" \
+                "$image" "$sid" sleep 600
+        rc=$?
+        if [ "$rc" != 0 ]; then
+                fail "a pod's sandbox container (ctr run -d): exit $rc"
+                show "$work/e"
+                forget "$sid"
+                return
+        fi
+        run_ctr "$work/o" "$work/e" run --rm --runtime "$runtime" \
+                --annotation "$a.container-type=container" --annotation "$a.sandbox-id=$sid" \
+                --memory-limit 33554432 "$image" "$id" \
+                sh -c 'echo filling; dd if=/dev/zero of=/dev/null bs=128M count=1'
         rc=$?
         if wait_event /tasks/oom "$id" 10; then
-                ok "a 32 MiB container OOM-killed: ctr events shows /tasks/oom (exit $rc)"
+                ok "a second container in a pod, limited to 32 MiB, OOM-killed: ctr events shows /tasks/oom"
         else
                 fail "no /tasks/oom event for $id (ctr exit $rc)"
                 show "$work/e"
@@ -213,6 +257,10 @@ case_oom() {
         else
                 fail "the OOM-killed container exits $rc (want 137)"
         fi
+        run_ctr "$work/o" "$work/e" task kill -s SIGKILL "$sid"
+        wait_event /tasks/exit "$sid" 10
+        run_ctr "$work/o" "$work/e" task rm "$sid"
+        run_ctr "$work/o" "$work/e" container rm "$sid" || forget "$sid"
 }
 
 # What a pod could leave behind on this host, as one comparable text.
@@ -225,7 +273,10 @@ leftovers() {
         grep -E "kata-containers|$work/containerd" /proc/self/mountinfo | awk '{print $5}' |
                 sort
         echo "cgroups:"
-        find /sys/fs/cgroup -mindepth 1 -maxdepth 4 -type d -name "$mode-*" 2>/dev/null | sort
+        # Not kata_overhead/<sandbox>: the shim's own host cgroup, which Kata 3.5.0 leaves behind
+        # in the hugetlb, net_cls, net_prio and perf_event hierarchies (docs/e2e.md).
+        find /sys/fs/cgroup -mindepth 1 -maxdepth 4 -type d -name "$mode-*" 2>/dev/null |
+                grep -v '/kata_overhead/' | sort
         echo "files:"
         find "$work/vms" /run/kata-containers /run/vc "$work/containerd-state" \
                 \( -name "$mode-*" -o -type s -o -type f \) 2>/dev/null | grep -v '/log$' |
@@ -268,31 +319,29 @@ case_loop() { # N
         fi
 }
 
-run_cases_namespace() {
+# E2E_CASES picks cases by name (default: all).
+want_case() { [ -z "${E2E_CASES:-}" ] || [[ " $E2E_CASES " == *" $1 "* ]]; }
+
+run_cases() { # EXECS_FOR_FD_CHECK LOOP_PODS
         start_events
         leftovers >"$work/before-$mode"
-        case_echo
-        case_exit_code
-        case_detached 20
-        case_tty
-        case_stdin
-        case_seed
-        case_oom
-        case_loop "$loop_n"
+        want_case echo && case_echo
+        want_case exit && case_exit_code
+        want_case detached && case_detached "$1"
+        want_case tty && case_tty
+        want_case stdin && case_stdin
+        want_case seed && case_seed
+        want_case oom && case_oom
+        want_case loop && case_loop "$2"
         stop_events
 }
 
-# TCG boots each pod's VM in ~10 s on 2 cores: the leak loop runs fewer pods (E2E_VM_LOOP).
+run_cases_namespace() {
+        run_cases 20 "$loop_n"
+}
+
+# TCG boots each pod's VM in ~10 s on 2 cores: the leak loop runs fewer pods (E2E_VM_LOOP), and
+# the agent's fds inside the guest are not counted.
 run_cases_qemu() {
-        start_events
-        leftovers >"$work/before-$mode"
-        case_echo
-        case_exit_code
-        case_detached 0
-        case_tty
-        case_stdin
-        case_seed
-        case_oom
-        case_loop "${E2E_VM_LOOP:-3}"
-        stop_events
+        run_cases 0 "${E2E_VM_LOOP:-3}"
 }

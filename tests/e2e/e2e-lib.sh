@@ -112,6 +112,8 @@ internetworking_model = "none"
 disable_guest_seccomp = true
 disable_new_netns = true
 static_sandbox_resource_mgmt = true
+# Seconds; 0 (the default when unset) makes every CreateContainer time out at once.
+create_container_timeout = 60
 enable_debug = true
 CFG
 }

@@ -94,7 +94,7 @@ for mode in $guests; do
         t_mode=$(date +%s)
         case $mode in
         namespace)
-                start_hv --guest namespace --agent "$agent_bin" --agent-log-level debug ||
+                start_hv --guest namespace --agent "${E2E_AGENT_WRAP:-$agent_bin}" --agent-log-level debug ||
                         die "cata-remote-hv did not start"
                 run_cases_namespace
                 ;;
