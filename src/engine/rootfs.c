@@ -1161,6 +1161,28 @@ static int prepare_root(struct rootfs_ctx *c)
         return 0;
 }
 
+/* The initramfs root of a guest booted without a root disk can never be pivoted away from (the
+ * kernel answers EINVAL): as the Rust agent does there, the rootfs is moved over / and chrooted
+ * into. The container's mount namespace is its own, so nothing else sees the move. */
+static bool root_is_initramfs(void)
+{
+        struct statfs st;
+
+        return statfs("/", &st) == 0 &&
+               (st.f_type == RAMFS_MAGIC || st.f_type == (__typeof__(st.f_type)) TMPFS_MAGIC);
+}
+
+static int move_root(struct rootfs_ctx *c)
+{
+        if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+                return fail(c, -errno, "move `%s` over `/`", c->rootfs);
+        if (chroot(".") < 0)
+                return fail(c, -errno, "chroot into `%s`", c->rootfs);
+        if (chdir("/") < 0)
+                return fail(c, -errno, "chdir `/`");
+        return 0;
+}
+
 /* pivot_root(".", ".") stacks the old root on the new one; detaching "." then drops it, with no
  * directory needed for it inside the rootfs. */
 static int pivot(struct rootfs_ctx *c)
@@ -1171,8 +1193,12 @@ static int pivot(struct rootfs_ctx *c)
                 return fail(c, -errno, "open `/`");
         if (fchdir(c->rootfd) < 0)
                 return fail(c, -errno, "chdir `%s`", c->rootfs);
-        if (syscall(SYS_pivot_root, ".", ".") < 0)
-                return fail(c, -errno, "pivot_root into `%s`", c->rootfs);
+        if (syscall(SYS_pivot_root, ".", ".") < 0) {
+                int e = errno;
+                if (e == EINVAL && root_is_initramfs())
+                        return move_root(c);
+                return fail(c, -e, "pivot_root into `%s`", c->rootfs);
+        }
         if (fchdir(oldroot) < 0)
                 return fail(c, -errno, "chdir to the old root");
         /* A slave receives nothing back and sends its unmount nowhere. */
