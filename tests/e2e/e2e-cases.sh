@@ -267,8 +267,9 @@ case_oom() {
 leftovers() {
         echo "processes:"
         pgrep -a -f "cata-agent --addr=unix://$work/vms" || true
-        pgrep -a -f "containerd-shim-kata-v2" || true
-        pgrep -a -x qemu-system-x86 || true
+        # Only ours: other QEMUs and shims on the machine are not this run's.
+        pgrep -a -f "containerd-shim-kata-v2 .*$work/containerd.sock" || true
+        pgrep -a -f "qemu-system-.*$work/vms/" || true
         echo "mounts:"
         grep -E "kata-containers|$work/containerd" /proc/self/mountinfo | awk '{print $5}' |
                 sort
