@@ -142,14 +142,8 @@ int stdio_init(struct agent *a, struct stdio *s, bool terminal, uint32_t pipe_si
 
 /* ---- output ---- */
 
-static void reply_data(struct rpc_call *call, const uint8_t *data, size_t len)
-{
-        Grpc__ReadStreamResponse resp = GRPC__READ_STREAM_RESPONSE__INIT;
-
-        resp.data.data = (uint8_t *) data;
-        resp.data.len = len;
-        rpc_call_reply(call, &resp.base);
-}
+/* ReadStreamResponse.data */
+#define READ_STREAM_DATA_FIELD 1
 
 /* End of output, as every runtime understands it: the first read at EOF gets OK with empty
  * data (Kata >= 3.27 stops there), every later one an error (Kata <= 3.26 copies until a read
@@ -158,7 +152,7 @@ static void reply_eof(struct stdio_out *o, struct rpc_call *call)
 {
         if (!o->eof_served) {
                 o->eof_served = true;
-                reply_data(call, NULL, 0);
+                rpc_call_reply_bytes(call, READ_STREAM_DATA_FIELD, NULL, 0, NULL, 0);
                 return;
         }
         rpc_call_reply_status(call, RPC_INTERNAL, "%s: end of stream (EOF was already returned)",
@@ -172,8 +166,14 @@ static void out_reply(struct stdio_out *o, struct rpc_call *call, size_t n)
                 reply_eof(o, call);
                 return;
         }
-        reply_data(call, o->buf + o->off, n);
+        /* The ring may wrap: the reply then takes its two pieces, still copied only once. */
+        size_t first = n < o->cap - o->off ? n : o->cap - o->off;
+
+        rpc_call_reply_bytes(call, READ_STREAM_DATA_FIELD, o->buf + o->off, first, o->buf,
+                             n - first);
         o->off += n;
+        if (o->off >= o->cap)
+                o->off -= o->cap;
         o->len -= n;
 }
 
@@ -256,34 +256,58 @@ static void out_set_eof(struct stdio_out *o)
         out_serve(o);
 }
 
-/* Makes room for up to `want` more bytes; returns how many fit. */
-static size_t out_reserve(struct stdio_out *o, size_t want)
+/* Grows the ring to hold at least `need` bytes (at most the configured maximum), unwrapping
+ * what it holds. */
+static void out_grow(struct stdio_out *o, size_t need)
 {
         size_t max = o->owner->buffer_max;
-        size_t room = max - o->len;
+        size_t cap = o->cap ? o->cap : STDIO_READ_CHUNK;
+        size_t first = o->len < o->cap - o->off ? o->len : o->cap - o->off;
+        uint8_t *buf;
+
+        while (cap < need)
+                cap *= 2;
+        if (cap > max)
+                cap = max;
+        if (cap <= o->cap)
+                return;
+        buf = xmalloc(cap);
+        if (o->len) {
+                memcpy(buf, o->buf + o->off, first);
+                memcpy(buf + first, o->buf, o->len - first);
+        }
+        free(o->buf);
+        o->buf = buf;
+        o->cap = cap;
+        o->off = 0;
+}
+
+/* Makes room for up to `want` more bytes; returns how many fit contiguously at the tail of the
+ * ring (a full buffer: 0). A ring never moves what it holds: the linear buffer it replaces
+ * memmoved up to 1 MiB for each 32 KiB the host read while the producer kept it full. */
+static size_t out_reserve(struct stdio_out *o, size_t want, size_t *ret_tail)
+{
+        size_t room = o->owner->buffer_max - o->len;
+        size_t tail;
 
         if (want > room)
                 want = room;
-        if (o->off > 0 && o->off + o->len + want > o->cap) {
-                memmove(o->buf, o->buf + o->off, o->len);
-                o->off = 0;
-        }
-        if (o->len + want > o->cap) {
-                size_t cap = o->cap ? o->cap : STDIO_READ_CHUNK;
-                while (cap < o->len + want)
-                        cap *= 2;
-                if (cap > max)
-                        cap = max;
-                o->buf = xrealloc(o->buf, cap);
-                o->cap = cap;
-        }
-        return want;
+        if (o->len + want > o->cap)
+                out_grow(o, o->len + want);
+        tail = o->off + o->len;
+        if (tail >= o->cap)
+                tail -= o->cap;
+        *ret_tail = tail;
+        /* Free space runs from the tail to the end of the buffer, or to the head once the data
+         * wraps. */
+        room = tail >= o->off && (o->len < o->cap) ? o->cap - tail : o->off - tail;
+        return want < room ? want : room;
 }
 
 static void out_read(struct stdio_out *o)
 {
         for (int i = 0; i < 16; i++) {
-                size_t want = out_reserve(o, STDIO_READ_CHUNK);
+                size_t tail, want = out_reserve(o, STDIO_READ_CHUNK, &tail);
                 ssize_t n;
 
                 if (want == 0) {
@@ -291,7 +315,7 @@ static void out_read(struct stdio_out *o)
                         out_update_events(o);
                         break;
                 }
-                n = read(o->fd, o->buf + o->off + o->len, want);
+                n = read(o->fd, o->buf + tail, want);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0 && errno == EAGAIN)

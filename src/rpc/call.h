@@ -86,6 +86,11 @@ struct rpc_call *rpc_session_find_call(struct rpc_session *s, uint32_t stream_id
 void rpc_call_reply(struct rpc_call *call, const ProtobufCMessage *resp);
 /* Sends the error's mapped code and message chain, and frees the call. */
 void rpc_call_reply_error(struct rpc_call *call, const struct agent_error *err);
+/* Sends OK with a message whose only set field is the bytes field `field`, holding a then b
+ * (a ReadStreamResponse's data, in two pieces when it wraps around a ring buffer): the bytes
+ * rpc_call_reply() would send for that message, with the data copied once. Frees the call. */
+void rpc_call_reply_bytes(struct rpc_call *call, uint32_t field, const void *a, size_t a_len,
+                          const void *b, size_t b_len);
 /* Sends an explicit status, and frees the call. */
 void rpc_call_reply_status(struct rpc_call *call, int code, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));

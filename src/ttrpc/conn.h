@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "event/loop.h"
 #include "ttrpc/frame.h"
@@ -47,6 +48,12 @@ int ttrpc_conn_send(struct ttrpc_conn *c, uint32_t stream_id, uint8_t type, uint
  * limit is replaced by INVALID_ARGUMENT, as the Rust ttRPC server does. */
 int ttrpc_conn_send_response(struct ttrpc_conn *c, uint32_t stream_id, int code,
                              const char *message, const uint8_t *payload, size_t payload_len);
+
+/* Queues Response{status OK, payload} where payload is the concatenation of n pieces, copied
+ * once, straight into the frame (the stdio relay's replies). Byte for byte what
+ * ttrpc_conn_send_response() sends for the same payload, oversize rule included. */
+int ttrpc_conn_send_response_iov(struct ttrpc_conn *c, uint32_t stream_id,
+                                 const struct iovec *payload, size_t n);
 
 /* Closes now-ish (deferred like a failure). */
 void ttrpc_conn_close(struct ttrpc_conn *c);

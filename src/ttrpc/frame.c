@@ -129,6 +129,25 @@ size_t ttrpc_decoder_feed(struct ttrpc_decoder *d, const uint8_t *data, size_t l
         }
 }
 
+static size_t varint_encode(uint64_t v, uint8_t *out)
+{
+        size_t n = 0;
+
+        while (v >= 0x80) {
+                out[n++] = (uint8_t) (v | 0x80);
+                v >>= 7;
+        }
+        out[n++] = (uint8_t) v;
+        return n;
+}
+
+size_t ttrpc_field_head(uint32_t field, uint64_t len, uint8_t out[TTRPC_FIELD_HEAD_MAX])
+{
+        size_t n = varint_encode(((uint64_t) field << 3) | 2u, out);
+
+        return n + varint_encode(len, out + n);
+}
+
 uint8_t *ttrpc_frame_encode(uint32_t stream_id, uint8_t type, uint8_t flags, const uint8_t *body,
                             uint32_t body_len, size_t *ret_len)
 {

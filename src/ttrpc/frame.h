@@ -83,6 +83,12 @@ size_t ttrpc_decoder_feed(struct ttrpc_decoder *d, const uint8_t *data, size_t l
 /* True while a frame is partly received (used to tell a clean close from a truncated one). */
 bool ttrpc_decoder_mid_frame(const struct ttrpc_decoder *d);
 
+/* The protobuf tag (field number, wire type length-delimited) and length varints that open a
+ * bytes or message field of len bytes; returns how many of out's bytes it wrote (at most
+ * TTRPC_FIELD_HEAD_MAX). For replies assembled around data that is already in place. */
+#define TTRPC_FIELD_HEAD_MAX 15
+size_t ttrpc_field_head(uint32_t field, uint64_t len, uint8_t out[TTRPC_FIELD_HEAD_MAX]);
+
 /* Encodes header + body into one freshly allocated buffer (length checked by the caller). */
 uint8_t *ttrpc_frame_encode(uint32_t stream_id, uint8_t type, uint8_t flags, const uint8_t *body,
                             uint32_t body_len, size_t *ret_len);

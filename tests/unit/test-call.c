@@ -3,6 +3,7 @@
 #include "cm.h"
 
 #include "agent/agent.h"
+#include "agent.pb-c.h"
 #include "base/util.h"
 #include "rpc/call.h"
 #include "ttrpc/client.h"
@@ -211,6 +212,69 @@ static void test_error_reply_maps_errno(void **state)
         free(msg);
 }
 
+/* Reads exactly len bytes from the peer, running the loop so that queued frames get written. */
+static void peer_read(struct fixture *f, uint8_t *buf, size_t len)
+{
+        size_t got = 0;
+
+        while (got < len) {
+                struct pollfd p = { .fd = f->peer, .events = POLLIN };
+                ssize_t n;
+
+                (void) loop_run_once(f->loop, 5);
+                if (poll(&p, 1, 0) != 1)
+                        continue;
+                n = read(f->peer, buf + got, len - got);
+                assert_true(n > 0);
+                got += (size_t) n;
+        }
+}
+
+/* One whole frame from the peer, header included. */
+static uint8_t *peer_frame(struct fixture *f, size_t *ret_len)
+{
+        uint8_t head[TTRPC_HEADER_SIZE], *frame;
+        struct ttrpc_header h;
+
+        peer_read(f, head, sizeof(head));
+        ttrpc_header_decode(head, &h);
+        frame = xmalloc(sizeof(head) + h.length);
+        memcpy(frame, head, sizeof(head));
+        peer_read(f, frame + sizeof(head), h.length);
+        *ret_len = sizeof(head) + h.length;
+        return frame;
+}
+
+/* The relay's reply, assembled around data in two pieces, is byte for byte what packing the
+ * ReadStreamResponse with protobuf-c gives, at every varint length boundary. */
+static void test_reply_bytes_matches_packed(void **state)
+{
+        static const size_t lens[] = { 0, 1, 127, 128, 16383, 16384, 65536, 300000 };
+        struct fixture *f = *state;
+        uint8_t *data = xmalloc(300000);
+
+        for (size_t i = 0; i < 300000; i++)
+                data[i] = (uint8_t) (i * 7 + 3);
+        for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+                Grpc__ReadStreamResponse resp = GRPC__READ_STREAM_RESPONSE__INIT;
+                size_t split = lens[i] / 3, want_len, got_len;
+                uint8_t *want, *got;
+
+                resp.data.data = data;
+                resp.data.len = lens[i];
+                rpc_call_reply(rpc_call_new(f->s, 11, "test/Read", NULL, 0), &resp.base);
+                want = peer_frame(f, &want_len);
+                rpc_call_reply_bytes(rpc_call_new(f->s, 11, "test/Read", NULL, 0), 1, data, split,
+                                     data + split, lens[i] - split);
+                got = peer_frame(f, &got_len);
+                assert_int_equal(got_len, want_len);
+                assert_memory_equal(got, want, want_len);
+                free(want);
+                free(got);
+        }
+        free(data);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -220,6 +284,7 @@ int main(void)
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_park_cap, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_error_reply_maps_errno, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_reply_bytes_matches_packed, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
