@@ -224,7 +224,10 @@ static void out_serve(struct stdio_out *o)
                                 o->owner->agent->loop,
                                 now_ns() + STDIO_IDLE_RELEASE_MS * 1000000ull, out_idle_cb, o);
         }
-        if (o->paused && o->len < o->owner->buffer_max) {
+        /* Resume only once a quarter of the buffer is free: resuming at the first free byte
+         * woke the blocked producer, re-armed the pipe in epoll and read again for every 32 KiB
+         * the host took from a full buffer, a wake-up and two epoll_ctl()s per reply. */
+        if (o->paused && o->len <= o->owner->buffer_max - o->owner->buffer_max / 4) {
                 o->paused = false;
                 out_update_events(o);
         }
