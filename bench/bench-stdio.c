@@ -81,6 +81,7 @@ struct opts {
         unsigned reps;
         unsigned idle;
         uint64_t bytes;
+        const char *only; /* one section, or NULL for all */
 };
 
 struct agent {
@@ -100,6 +101,11 @@ struct live {
 
 static struct opts o;
 static char rootfs[PATH_MAX];
+
+static bool section(const char *name)
+{
+        return !o.only || streq(o.only, name);
+}
 static struct agent main_agent = { .tag = "main", .cmdline = "" };
 static struct agent kata_agent = { .tag = "kata", .cmdline = "agent.container_pipe_size=0" };
 static struct agent rss_agent = { .tag = "rss", .cmdline = "" };
@@ -808,6 +814,8 @@ static void measure_bursts(struct burst_row *rows, size_t n_rows)
         bench_phase("pipe sizes seen by the containers", WATCHDOG_S);
         for (size_t k = 0; k < n_rows; k++)
                 rows[k].pipe_size = pipe_size_seen(rows[k].a, rows[k].annotations);
+        if (!section("bursts"))
+                return;
         snprintf(what, sizeof(what), "bursts: %u x %zu configurations x (cata, bare pipe)", o.reps,
                  n_rows);
         bench_phase(what, WATCHDOG_S);
@@ -1144,7 +1152,8 @@ static void usage(FILE *f)
               "  --reps N             repetitions (default 5)\n"
               "  --bytes N            bytes through stdout for the throughput (default "
               "536870912)\n"
-              "  --idle N             idle containers for the memory figure (default 100)\n",
+              "  --idle N             idle containers for the memory figure (default 100)\n"
+              "  --only SECTION       relay, bursts or memory: that table alone\n",
               f);
 }
 
@@ -1159,6 +1168,7 @@ static void parse_opts(int argc, char **argv)
                 OPT_REPS,
                 OPT_BYTES,
                 OPT_IDLE,
+                OPT_ONLY,
                 OPT_HELP
         };
         static const struct option longopts[] = {
@@ -1170,6 +1180,7 @@ static void parse_opts(int argc, char **argv)
                 { "reps", required_argument, NULL, OPT_REPS },
                 { "bytes", required_argument, NULL, OPT_BYTES },
                 { "idle", required_argument, NULL, OPT_IDLE },
+                { "only", required_argument, NULL, OPT_ONLY },
                 { "help", no_argument, NULL, OPT_HELP },
                 { 0 },
         };
@@ -1202,6 +1213,12 @@ static void parse_opts(int argc, char **argv)
                         break;
                 case OPT_IDLE:
                         o.idle = (unsigned) bench_parse_num(optarg, 1, MAX_IDLE, "--idle");
+                        break;
+                case OPT_ONLY:
+                        if (!streq(optarg, "relay") && !streq(optarg, "bursts") &&
+                            !streq(optarg, "memory"))
+                                bench_die("--only: relay, bursts or memory, not `%s`", optarg);
+                        o.only = optarg;
                         break;
                 case OPT_HELP:
                         usage(stdout);
@@ -1267,16 +1284,23 @@ int main(int argc, char **argv)
         check_serving(&main_agent);
         check_serving(&kata_agent);
 
-        measure_bursts(rows, ARRAY_SIZE(rows));
+        /* Also finds the pipe size the relay's raw copy gets. */
+        if (section("bursts") || section("relay"))
+                measure_bursts(rows, ARRAY_SIZE(rows));
         /* The raw copy gets the pipe the agent gives containers by default. */
-        measure_relay(rel, ARRAY_SIZE(rel), rows[CFG_DEFAULT].pipe_size);
+        if (section("relay"))
+                measure_relay(rel, ARRAY_SIZE(rel), rows[CFG_DEFAULT].pipe_size);
         agent_stop(&kata_agent);
         agent_stop(&main_agent);
-        measure_memory(&mem);
+        if (section("memory"))
+                measure_memory(&mem);
         alarm(0);
 
-        print_relay(rel, ARRAY_SIZE(rel), rows[CFG_DEFAULT].pipe_size);
-        print_bursts(rows, ARRAY_SIZE(rows), buffer);
-        print_memory(&mem);
+        if (section("relay"))
+                print_relay(rel, ARRAY_SIZE(rel), rows[CFG_DEFAULT].pipe_size);
+        if (section("bursts"))
+                print_bursts(rows, ARRAY_SIZE(rows), buffer);
+        if (section("memory"))
+                print_memory(&mem);
         return 0;
 }
