@@ -6,6 +6,7 @@
 #include "agent/command.h"
 #include "sandbox/sandbox.h"
 #include "agent/logsink.h"
+#include "passfd/passfd.h"
 #include "base/error.h"
 #include "base/log.h"
 #include "base/util.h"
@@ -129,6 +130,8 @@ int agent_start(struct agent *a, struct agent_error **err)
         if (r < 0)
                 return agent_error_set(err, -r, "listen on `%s`", a->config.server_addr);
         r = console_start(a, err);
+        if (r >= 0)
+                r = passfd_start(a, err);
         if (r < 0)
                 return r;
         log_info("cata-agent listening on `%s`", a->config.server_addr);
@@ -151,6 +154,7 @@ void agent_stop(struct agent *a)
         command_free_all(a);
         reaper_free(a);
         console_stop(a);
+        passfd_stop(a);
         a->listener = ttrpc_listener_free(a->listener);
         logsink_stop(a);
         a->loop = loop_free(a->loop);

@@ -449,6 +449,9 @@ static int spawn_init(struct container *c, struct rpc_call *call, struct agent_e
                 cfg.identity = id;
                 cfg.seccomp = sc;
                 c->init = process_new(c, c->id, true);
+                c->init->passfd_ports[0] = c->req->stdin_port;
+                c->init->passfd_ports[1] = c->req->stdout_port;
+                c->init->passfd_ports[2] = c->req->stderr_port;
                 r = process_spawn(c->init, &cfg, spec->process, call, err);
         }
         identity_free(id);

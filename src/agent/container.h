@@ -29,6 +29,7 @@
 struct agent;
 struct rpc_call;
 struct cgroup;
+struct passfd_io;
 
 enum process_state {
         PROCESS_SPAWNING, /* child setting up */
@@ -48,6 +49,8 @@ struct process {
         bool exec_due; /* START was sent (init) or no START is needed (exec) */
         int exit_code;
         struct stdio stdio;
+        uint32_t passfd_ports[3]; /* the request's stdin/stdout/stderr_port */
+        struct passfd_io *passfd; /* streams of runtime-rs's passfd I/O, or NULL */
         int sync_fd;
         struct loop_io *sync_io;
         struct list_node pending; /* the Create/Start/Exec call waiting on the child */

@@ -10,6 +10,7 @@
 #include "engine/cgroup.h"
 #include "engine/identity.h"
 #include "engine/seccomp.h"
+#include "passfd/passfd.h"
 #include "rpc/call.h"
 
 #include <errno.h>
@@ -80,6 +81,7 @@ void process_free(struct process *p)
         while (!list_empty(&p->waiters))
                 rpc_call_reply_error(rpc_call_from_park_node(p->waiters.next), err);
         sync_close(p);
+        passfd_io_free(p->passfd);
         stdio_done(&p->stdio);
         list_del(&p->node);
         if (p->container->init == p)
@@ -114,12 +116,25 @@ static void process_exited_cb(pid_t pid, int status, void *userdata)
         stdio_process_exited(&p->stdio);
         if (p->init && c->state != CONTAINER_CREATING)
                 c->state = CONTAINER_STOPPED;
-        if (!list_empty(&p->waiters)) {
+        if (!list_empty(&p->waiters) && !passfd_io_output_pending(p->passfd)) {
                 reply_waiters(p);
                 stdio_finish(&p->stdio);
                 process_free(p);
         }
         container_process_gone(c);
+}
+
+/* passfd: every byte of output reached its stream. WaitProcess waited for that, as Kata's
+ * agent waits for its copy tasks: the host must have the output when it learns the exit. */
+static void passfd_output_done(void *data)
+{
+        struct process *p = data;
+
+        if (p->state != PROCESS_EXITED || list_empty(&p->waiters))
+                return;
+        reply_waiters(p);
+        stdio_finish(&p->stdio);
+        process_free(p);
 }
 
 static void stage1_exited_cb(pid_t pid, int status, void *userdata)
@@ -281,6 +296,9 @@ int process_spawn(struct process *p, struct spawn_config *cfg, const Grpc__Proce
         reaper_watch(a, p->stage1, stage1_exited_cb, p);
         r = stdio_start(&p->stdio, err);
         if (r >= 0)
+                p->passfd = passfd_io_new(a, &p->stdio, p->passfd_ports, p->container->id,
+                                          passfd_output_done, p);
+        if (r >= 0)
                 r = loop_add_io(a->loop, p->sync_fd, EPOLLIN, sync_io_cb, p, &p->sync_io) < 0
                             ? agent_error_set(err, EIO, "watch the sync socket")
                             : 0;
@@ -312,7 +330,7 @@ int process_start(struct process *p, struct rpc_call *call, struct agent_error *
 
 int process_wait(struct process *p, struct rpc_call *call, struct agent_error **err)
 {
-        if (p->state == PROCESS_EXITED) {
+        if (p->state == PROCESS_EXITED && !passfd_io_output_pending(p->passfd)) {
                 Grpc__WaitProcessResponse resp = GRPC__WAIT_PROCESS_RESPONSE__INIT;
                 resp.status = p->exit_code;
                 rpc_call_reply(call, &resp.base);
@@ -411,6 +429,9 @@ int process_exec(struct container *c, struct rpc_call *call, struct agent_error 
                 cfg.seccomp = sc;
                 p = process_new(c, req->exec_id, false);
                 p->exec_due = true; /* no START for exec: execve follows setup directly */
+                p->passfd_ports[0] = req->stdin_port;
+                p->passfd_ports[1] = req->stdout_port;
+                p->passfd_ports[2] = req->stderr_port;
                 r = process_spawn(p, &cfg, req->process, call, err);
                 if (r < 0 && list_empty(&p->pending) && process_gone(p))
                         process_free(p);
