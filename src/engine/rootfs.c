@@ -1230,9 +1230,10 @@ static int pivot(struct rootfs_ctx *c)
         if (syscall(SYS_pivot_root, ".", ".") < 0) {
                 /* The initramfs cannot be pivoted away from (an initrd guest): move the rootfs
                  * over it and chroot, as the Rust agent does when / is `rootfs`. */
-                if (errno == EINVAL && root_is_initramfs())
+                int e = errno;
+                if (e == EINVAL && root_is_initramfs())
                         return move_root(c);
-                return fail(c, -errno, "pivot_root into `%s`", c->rootfs);
+                return fail(c, -e, "pivot_root into `%s`", c->rootfs);
         }
         if (fchdir(oldroot) < 0)
                 return fail(c, -errno, "chdir to the old root");
