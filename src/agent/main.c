@@ -7,6 +7,7 @@
 #include "agent/crashguard.h"
 #include "agent/logsink.h"
 #include "passfd/passfd.h"
+#include "trace/trace.h"
 #include "base/cleanup.h"
 #include "base/error.h"
 #include "base/log.h"
@@ -29,6 +30,7 @@ struct args {
         const char *log_addr;
         const char *console_addr;
         const char *passfd_addr;
+        const char *trace_addr;
         const char *run_dir;
         const char *resolv_conf;
         bool print_config;
@@ -55,6 +57,8 @@ static void usage(FILE *f)
               "      --console-addr ADDR  serve the debug console on ADDR\n"
               "      --passfd-addr ADDR   accept passfd stdio streams on ADDR\n"
               "                           (agent.passfd_listener_port=N means vsock://-1:N)\n"
+              "      --trace-addr ADDR    send agent.trace spans to ADDR (default\n"
+              "                           vsock://2:10240, kata-trace-forwarder)\n"
               "      --run-dir DIR        container bundles go to DIR/<id> (default\n"
               "                           /run/kata-containers)\n"
               "      --resolv-conf FILE   where CreateSandbox's DNS is bound (default\n"
@@ -72,6 +76,7 @@ static int parse_args(int argc, char **argv, struct args *args)
                 OPT_LOG_ADDR = 0x100,
                 OPT_CONSOLE_ADDR,
                 OPT_PASSFD_ADDR,
+                OPT_TRACE_ADDR,
                 OPT_PRINT_CONFIG,
                 OPT_RUN_DIR,
                 OPT_RESOLV_CONF,
@@ -85,6 +90,7 @@ static int parse_args(int argc, char **argv, struct args *args)
                 { "log-addr", required_argument, NULL, OPT_LOG_ADDR },
                 { "console-addr", required_argument, NULL, OPT_CONSOLE_ADDR },
                 { "passfd-addr", required_argument, NULL, OPT_PASSFD_ADDR },
+                { "trace-addr", required_argument, NULL, OPT_TRACE_ADDR },
                 { "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
                 { "run-dir", required_argument, NULL, OPT_RUN_DIR },
                 { "resolv-conf", required_argument, NULL, OPT_RESOLV_CONF },
@@ -116,6 +122,9 @@ static int parse_args(int argc, char **argv, struct args *args)
                         break;
                 case OPT_PASSFD_ADDR:
                         args->passfd_addr = optarg;
+                        break;
+                case OPT_TRACE_ADDR:
+                        args->trace_addr = optarg;
                         break;
                 case OPT_PRINT_CONFIG:
                         args->print_config = true;
@@ -238,6 +247,8 @@ static void apply_side_channels(struct agent *a, const struct args *args)
                 snprintf(vport, sizeof(vport), "vsock://-1:%u", a->config.passfd_listener_port);
                 passfd_set_address(a, vport);
         }
+        if (args->trace_addr)
+                trace_set_address(a, args->trace_addr);
 }
 
 /* As PID 1 there is no returning: the kernel would panic. Keep serving whatever still works

@@ -11,6 +11,7 @@
 #include "engine/identity.h"
 #include "engine/seccomp.h"
 #include "passfd/passfd.h"
+#include "trace/trace.h"
 #include "rpc/call.h"
 
 #include <errno.h>
@@ -83,6 +84,7 @@ void process_free(struct process *p)
         sync_close(p);
         passfd_io_free(p->passfd);
         stdio_done(&p->stdio);
+        trace_span_end(p->span, p->state == PROCESS_EXITED ? NULL : "forgotten before it exited");
         list_del(&p->node);
         if (p->container->init == p)
                 p->container->init = NULL;
@@ -107,6 +109,9 @@ static void process_exited_cb(pid_t pid, int status, void *userdata)
 
         p->state = PROCESS_EXITED;
         p->exit_code = reaper_exit_code(status);
+        trace_span_attr_int(p->span, "exit_code", p->exit_code);
+        trace_span_end(p->span, NULL);
+        p->span = NULL;
         /* The sandbox's pid namespace dies with its first process: the next container that
          * makes a new one takes its place. */
         if (p->init && c->agent->sandbox_pid == pid)
@@ -180,6 +185,7 @@ static void handle_msg(struct process *p, const struct spawn_msg *m)
         switch (m->type) {
         case SPAWN_MSG_PID:
                 p->pid = m->value;
+                trace_span_attr_int(p->span, "pid", p->pid);
                 reaper_watch(p->container->agent, p->pid, process_exited_cb, p);
                 break;
         case SPAWN_MSG_READY:
@@ -282,6 +288,11 @@ int process_spawn(struct process *p, struct spawn_config *cfg, const Grpc__Proce
                 rows = proc->consolesize->height;
                 cols = proc->consolesize->width;
         }
+        /* The container's span is the parent: a process is part of its container's life. */
+        p->span = trace_span_begin(a->tracer, p->init ? "init_process" : "exec_process",
+                                   p->container->span, NULL);
+        trace_span_attr(p->span, "container_id", p->container->id);
+        trace_span_attr(p->span, "exec_id", p->exec_id);
         r = stdio_init(a, &p->stdio, proc->terminal, p->container->pipe_size, rows, cols,
                        p->container->id, err);
         if (r < 0)
