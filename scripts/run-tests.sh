@@ -27,7 +27,11 @@ run_suite() {
         dir=$2
         shift 2
         echo "== $name"
-        "$src/scripts/build.sh" "$dir" "$@"
+        if ! "$src/scripts/build.sh" "$dir" "$@"; then
+                echo "$name: build FAILED"
+                failed=$((failed + 1))
+                return 0
+        fi
         meson test -C "$dir" --print-errorlogs --num-processes 2 || true
         count "$dir"
 }
@@ -36,9 +40,14 @@ run_suite "build (gcc, -Werror)" "$out/gcc"
 run_suite "ASan+UBSan" "$out/asan" -Db_sanitize=address,undefined -Db_lundef=false
 
 echo "== libFuzzer (clang): short runs from the checked-in corpora"
+fuzz_built=yes
 CC=clang "$src/scripts/build.sh" "$out/fuzz" -Dfuzzing=true -Db_sanitize=address,undefined \
-        -Db_lundef=false
-for t in frame dispatch cmdline spec-process mount-options spec-json create sandbox storage network toml; do
+        -Db_lundef=false || fuzz_built=no
+if [ "$fuzz_built" = no ]; then
+        echo "fuzz: build FAILED"
+        failed=$((failed + 1))
+fi
+for t in frame dispatch cmdline spec-process mount-options spec-json create sandbox storage network toml passfd traceparent; do
         corpus=$(mktemp -d)
         cp "$src/tests/fuzz/corpus/$t/"* "$corpus/"
         if (cd "$corpus" && "$out/fuzz/tests/fuzz-$t" -runs="${FUZZ_RUNS:-20000}" \
