@@ -679,38 +679,18 @@ static void row_rate(const char *label, struct throughput *t, unsigned reps)
         row(label, a, b, c);
 }
 
-static void print_machine(void)
-{
-        _cleanup_free_ char *cpuinfo = NULL;
-        char model[128] = "unknown CPU";
-        struct utsname u;
-        const char *p;
-        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-
-        if (read_file("/proc/cpuinfo", 1 << 20, &cpuinfo, NULL) == 0 &&
-            (p = strstr(cpuinfo, "model name")) && (p = strchr(p, ':'))) {
-                size_t n = strcspn(p + 2, "\n");
-
-                snprintf(model, sizeof(model), "%.*s", (int) n, p + 2);
-        }
-        if (uname(&u) < 0)
-                snprintf(u.release, sizeof(u.release), "?");
-        printf("machine: %s, %ld online CPUs, Linux %s\n\n", model, ncpu, u.release);
-}
-
 /* Bytes to KiB; -1 (unknown) stays -1, which prints as n/a. */
 static double kib_of(long long bytes)
 {
         return bytes < 0 ? -1 : (double) bytes / 1024;
 }
 
-static void print_table(const struct opts *o, struct results *res)
+static void print_table(const struct opts *o, struct results *res, const char load[2][64])
 {
         struct binary_figures *d = &res->dyn, *s = &res->sta;
         bool st = s->measured;
         char label[64];
 
-        print_machine();
         row("figure", "cata-agent", "static", NULL);
         rule(3);
         snprintf(label, sizeof(label), "exec -> listening, median of %u", o->runs);
@@ -742,6 +722,8 @@ static void print_table(const struct opts *o, struct results *res)
         if (!st)
                 printf("static: not measured: %s\n",
                        o->static_error ? o->static_error : "no --static-agent given");
+        putchar('\n');
+        bench_print_context(load[0], load[1]);
 }
 
 /* ---- main ---- */
@@ -840,6 +822,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 int main(int argc, char **argv)
 {
         struct results res = { 0 };
+        char load[2][64];
         struct opts o;
 
         bench_set_name("bench-agent");
@@ -867,14 +850,16 @@ int main(int argc, char **argv)
         res.deep.raw = xzalloc(o.reps * sizeof(double));
         res.deep.ratio = xzalloc(o.reps * sizeof(double));
 
+        bench_loadavg(load[0]);
         measure_startup(&o, &res);
         bench_progress("idle memory and sizes");
         measure_footprint(&o, o.agent, &res.dyn);
         if (o.static_agent)
                 measure_footprint(&o, o.static_agent, &res.sta);
         measure_throughput(&o, &res);
+        bench_loadavg(load[1]);
 
-        print_table(&o, &res);
+        print_table(&o, &res, load);
         cleanup_tmp();
         return 0;
 }

@@ -105,6 +105,10 @@ struct live {
 static struct opts o;
 static char rootfs[PATH_MAX];
 
+/* Load averages when each table's measuring began and ended. */
+enum { SEC_RELAY, SEC_BURSTS, SEC_MEMORY, _SEC_MAX };
+static char load[_SEC_MAX][2][64];
+
 static bool section(const char *name)
 {
         return !o.only || streq(o.only, name);
@@ -1082,6 +1086,7 @@ static void print_relay(struct relay *rel, size_t n_rel, int pipe_size)
                "the per-repetition ratios. agent\nCPU and page faults (minor): over the whole "
                "stream, from /proc/PID/stat.\n\n",
                pipe_size >> 10);
+        bench_print_context(load[SEC_RELAY][0], load[SEC_RELAY][1]);
 }
 
 static void print_bursts(struct burst_row *rows, size_t n_rows, uint32_t buffer)
@@ -1090,7 +1095,8 @@ static void print_bursts(struct burst_row *rows, size_t n_rows, uint32_t buffer)
         unsigned no_fail = 0;
 
         fmt_size(buf_s, sizeof(buf_s), buffer);
-        printf("| O_NONBLOCK burst, nobody reading, median of %u | stdout pipe | largest N, "
+        printf("| O_NONBLOCK burst of 64 KiB write()s, nobody reading, median of %u | stdout "
+               "pipe | largest N, "
                "cata | written before EAGAIN, cata | pipe + buffer | largest N, bare pipe | "
                "written before EAGAIN, bare pipe |\n",
                o.reps);
@@ -1113,12 +1119,16 @@ static void print_bursts(struct burst_row *rows, size_t n_rows, uint32_t buffer)
                "first failing burst wrote, as the helper reports it.\npipe + buffer: the pipe "
                "plus agent.stdio_buffer_size (%s). bare pipe: the same helper on a bare pipe\n"
                "of the same size that nobody reads until it exited (an agent that reads only "
-               "when asked).\n",
+               "when asked).\nThe helper writes N in a loop of 64 KiB write()s: the agent can "
+               "drain the pipe between two of them. One write(2) larger than the free pipe is "
+               "cut to what fits\n(a partial write), exactly as on a bare pipe: the agent's "
+               "buffer never takes more than the pipe in one write.\n",
                (unsigned long long) (burst_sizes[ARRAY_SIZE(burst_sizes) - 1] / MIB), buf_s);
         if (no_fail)
                 printf("In %u series every size went through; those have no EAGAIN figure.\n",
                        no_fail);
         putchar('\n');
+        bench_print_context(load[SEC_BURSTS][0], load[SEC_BURSTS][1]);
 }
 
 static void print_memory(struct mem_samples *m)
@@ -1157,7 +1167,8 @@ static void print_memory(struct mem_samples *m)
                 free(delta[row]);
         }
         printf("\nVmRSS and RssAnon from /proc/PID/status; over idle: per repetition, against "
-               "the same agent's idle figure.\n");
+               "the same agent's idle figure.\n\n");
+        bench_print_context(load[SEC_MEMORY][0], load[SEC_MEMORY][1]);
 }
 
 /* ---- main ---- */
@@ -1358,15 +1369,21 @@ int main(int argc, char **argv)
         check_serving(&kata_agent);
 
         /* Also finds the pipe size the relay's raw copy gets. */
+        bench_loadavg(load[SEC_BURSTS][0]);
         if (section("bursts") || section("relay"))
                 measure_bursts(rows, ARRAY_SIZE(rows));
+        bench_loadavg(load[SEC_BURSTS][1]);
         /* The raw copy gets the pipe the agent gives containers by default. */
+        bench_loadavg(load[SEC_RELAY][0]);
         if (section("relay"))
                 measure_relay(rel, ARRAY_SIZE(rel), rows[CFG_DEFAULT].pipe_size);
+        bench_loadavg(load[SEC_RELAY][1]);
         agent_stop(&kata_agent);
         agent_stop(&main_agent);
+        bench_loadavg(load[SEC_MEMORY][0]);
         if (section("memory"))
                 measure_memory(&mem);
+        bench_loadavg(load[SEC_MEMORY][1]);
         alarm(0);
 
         if (section("relay"))

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +27,51 @@
 /* Only a hung agent ever gets near this in the cleanup, never a slow one on a busy machine. */
 #define CLEANUP_TIMEOUT_NS (5ull * NSEC_PER_SEC)
 #define AGENT_POLL_US      5000
+
+/* ---- context ---- */
+
+void bench_loadavg(char buf[64])
+{
+        _cleanup_free_ char *text = NULL;
+        char a[16], b[16], c[16];
+
+        if (read_file("/proc/loadavg", 256, &text, NULL) < 0 ||
+            sscanf(text, "%15s %15s %15s", a, b, c) != 3) {
+                snprintf(buf, 64, "?");
+                return;
+        }
+        snprintf(buf, 64, "%s %s %s", a, b, c);
+}
+
+/* The first "model name" of /proc/cpuinfo, or "unknown CPU". */
+static void cpu_model(char *buf, size_t size)
+{
+        _cleanup_free_ char *text = NULL;
+        const char *p, *end;
+
+        snprintf(buf, size, "unknown CPU");
+        if (read_file("/proc/cpuinfo", 1 << 20, &text, NULL) < 0 ||
+            !(p = strstr(text, "model name")) || !(p = strchr(p, ':')))
+                return;
+        p += strspn(p, ": \t");
+        end = strchrnul(p, '\n');
+        snprintf(buf, size, "%.*s", (int) (end - p), p);
+}
+
+void bench_print_context(const char *before, const char *after)
+{
+        const char *commit = getenv("CATA_BENCH_COMMIT");
+        char model[128];
+        struct utsname u;
+
+        cpu_model(model, sizeof(model));
+        if (uname(&u) < 0)
+                snprintf(u.release, sizeof(u.release), "?");
+        printf("Commit %s on %s (%ld CPUs, Linux %s); load average (1, 5, 15 min) %s before, "
+               "%s after.\n\n",
+               commit && *commit ? commit : "unknown", model, sysconf(_SC_NPROCESSORS_ONLN),
+               u.release, before, after);
+}
 
 /* ---- messages ---- */
 

@@ -33,6 +33,16 @@ void bench_die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 
 /* The line of bench_progress(), then a watchdog of seconds for what follows (alarm()). */
 void bench_phase(const char *what, unsigned seconds);
 
+/* ---- context printed under every table ---- */
+
+/* The 1, 5 and 15 minute load averages from /proc/loadavg ("2.10 1.95 1.80"), or "?". */
+void bench_loadavg(char buf[64]);
+
+/* One line: "Commit C on MACHINE (N CPUs, Linux R); load average B before, A after." C is
+ * $CATA_BENCH_COMMIT (the run scripts set it from git), MACHINE the CPU model; before and after
+ * are what bench_loadavg() gave when the table's measuring began and ended. */
+void bench_print_context(const char *before, const char *after);
+
 /* ---- statistics: both sort v in place ---- */
 
 double bench_median(double *v, unsigned n);

@@ -17,6 +17,9 @@ set -eu
 export LC_ALL=C # $EPOCHREALTIME with a '.', and awk's number formatting
 
 src=$(cd "$(dirname "$0")/.." && pwd)
+# The commit every table names (bench_print_context()).
+CATA_BENCH_COMMIT=$(git -C "$src" describe --always --dirty 2>/dev/null || echo unknown)
+export CATA_BENCH_COMMIT
 build=${CATA_BENCH_BUILD:-${TMPDIR:-/tmp}/cata-bench-build}/runtime
 unified=/sys/fs/cgroup/unified
 warmups=2
@@ -81,6 +84,9 @@ runc=$(command -v runc)
 work=$(mktemp -d "${TMPDIR:-/tmp}/cata-bench-runtime.XXXXXX")
 prefix=rb$$ # in every container id, so that the cleanup finds exactly ours
 bundle=$work/bundle
+# A tmpfs, as /run is on a host (every runtime's state): on this machine's ext4 /tmp each
+# mkdir and rmdir of a state directory took milliseconds.
+mount -t tmpfs -o mode=0700 cata-bench "$work"
 rts="cata crun runc"
 declare -A bin=([cata]=$cata [crun]=$crun [runc]=$runc)
 declare -A wrap=([cata]=0 [crun]=0 [runc]=0) # 1: run with the cgroup2 mount hidden
@@ -93,10 +99,13 @@ for h in /sys/fs/cgroup/*/; do
 done
 
 # The wrapper that crun needs on this hybrid host: a private mount namespace without the
-# cgroup2 mount. unshare -m makes the mounts private first, so the umount stays in there.
-# Used as "${hidden[@]}" CMD ARGS...
+# cgroup2 mount. unshare -m makes the mounts private first, so the umount stays in there. A
+# private tmpfs then covers the directory: crun makes a directory per container there (for the
+# v2 line of /proc/self/cgroup), which otherwise stayed behind in the host's /sys/fs/cgroup
+# tmpfs, hidden under the cgroup2 mount. Used as "${hidden[@]}" CMD ARGS...
 # shellcheck disable=SC2016 # "$0" "$@" are for the inner sh
-hidden=(unshare -m sh -c 'umount '"$unified"' && exec "$0" "$@"')
+hidden=(unshare -m sh -c 'umount '"$unified"' && mount -t tmpfs tmpfs '"$unified"' &&
+        exec "$0" "$@"')
 
 # Runs on every exit, also after a failure or ^C. Removes what a failed or interrupted run left:
 # containers in each runtime's state directory, processes still in our cgroups, the cgroups, the
@@ -115,24 +124,14 @@ cleanup() {
                                         >/dev/null 2>&1
                 done
         done
-        cgroups=$(find /sys/fs/cgroup -mindepth 1 -type d -name "$prefix-*" 2>/dev/null)
-        if [ -n "$cgroups" ]; then
-                for cg in $cgroups; do
-                        # shellcheck disable=SC2046 # a list of pids
-                        kill -9 $(cat "$cg/cgroup.procs" 2>/dev/null) 2>/dev/null
-                done
-                # Killed tasks leave their cgroup a moment later; rmdir fails until then.
-                for _ in 1 2 3 4 5 6 7 8 9 10; do
-                        left=$(find /sys/fs/cgroup -mindepth 1 -depth -type d -name "$prefix-*" \
-                                \( -exec rmdir {} \; -o -print \) 2>/dev/null)
-                        [ -z "$left" ] && break
-                        sleep 0.1
-                done
-                [ -z "$left" ] || say "warning: cgroups left: $(echo "$left" | tr '\n' ' ')"
-        fi
+        # Processes left in our cgroups (those of a hung or killed agent), the cgroups, and
+        # what crun made in plain and hidden directories there.
+        "$src/bench/cgroup-cleanup.sh" "$prefix"
         for p in $new_parents; do
                 [ -d "$p" ] && rmdir "$p" 2>/dev/null
         done
+        awk -v w="$work" '$5 == w || index($5, w "/") == 1 { print $5 }' /proc/self/mountinfo |
+                sort -r | while read -r m; do umount -l "$m"; done
         rm -rf --one-file-system "$work"
         [ $status = 0 ] || say "failed"
 }
@@ -216,6 +215,7 @@ done
 
 # One iteration runs every row once; the row that goes first rotates.
 say "measuring: $iters interleaved iterations of: $rows"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 read -r -a order <<<"$rows"
 for i in $(seq 1 "$iters"); do
         for k in "${!order[@]}"; do
@@ -227,6 +227,8 @@ for i in $(seq 1 "$iters"); do
                 esac || { cat "$work/out" >&2; die "$row, iteration $i, failed"; }
         done
 done
+
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # median (mean of the middle two for an even count), p90 (nearest rank: a real sample) of the
 # wall times, median of the peak RSS.
@@ -258,12 +260,16 @@ echo "Linux $(uname -r), $(nproc) CPUs, cgroups $layout; $("$cata" --version | h
 echo
 echo "### \`run --bundle B ID\` of \`true\` ($iters iterations, interleaved)"
 echo
-echo "| runtime | median ms | p90 ms | median / cata-runtime | median peak RSS KiB |"
+echo "| runtime | median ms | p90 ms | this / cata-runtime | median peak RSS KiB |"
 echo "|---|---:|---:|---:|---:|"
 for rt in $rts; do
         ratio=$(awk -v a="${med[$rt]}" -v b="${med[cata]}" 'BEGIN { printf "%.2f", a / b }')
         echo "| ${label[$rt]} | ${med[$rt]} | ${p90[$rt]} | $ratio | ${rss[$rt]} |"
 done
+echo
+echo "Commit $CATA_BENCH_COMMIT on $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')" \
+        "($(nproc) CPUs, Linux $(uname -r)); load average (1, 5, 15 min) $load_before before," \
+        "$load_after after."
 echo
 extra=$(awk -v a="${med[wrapper]:-0}" -v b="${med[harness]}" 'BEGIN { printf "%.2f", a - b }')
 echo "Every row runs through \`/usr/bin/time -f %M\` (for the peak RSS). That harness alone," \
@@ -281,4 +287,13 @@ if [ -n "$wrapped" ]; then
         echo "That wrapper alone (the same with \`/bin/true\` instead of the runtime, under the" \
                 "same harness, in the same iterations) takes a median ${med[wrapper]} ms, p90" \
                 "${p90[wrapper]} ms: $extra ms over the harness, included in the${wrapped} row."
+fi
+if [ -n "${med[crun]:-}" ]; then
+        echo
+        own=$(awk -v c="${med[cata]}" -v r="${med[crun]}" -v h="${med[harness]}" \
+                -v x="${extra:-0}" 'BEGIN { printf "%.2f / %.2f = %.2f", c - h, r - h - x,
+                        (c - h) / (r - h - x) }')
+        echo "cata-runtime / crun, the same work: $(awk -v c="${med[cata]}" -v r="${med[crun]}" \
+                'BEGIN { printf "%.2f", c / r }') with harness and wrapper included; with both" \
+                "taken off (medians subtracted, so only roughly): $own."
 fi

@@ -12,6 +12,9 @@
 set -eu
 
 src=$(cd "$(dirname "$0")/.." && pwd)
+# The commit every table names (bench_print_context()).
+CATA_BENCH_COMMIT=$(git -C "$src" describe --always --dirty 2>/dev/null || echo unknown)
+export CATA_BENCH_COMMIT
 build=${CATA_BENCH_BUILD:-${TMPDIR:-/tmp}/cata-bench-build}/stdio
 
 say() { echo "run-stdio.sh: $*" >&2; }
@@ -53,21 +56,8 @@ prefix=cs$$ # starts every container id and cgroup name, so that the cleanup fin
 # mounts, the temporary directory.
 cleanup() {
         set +e
-        find /sys/fs/cgroup -mindepth 1 -type d -name "$prefix-*" 2>/dev/null |
-                while read -r cg; do
-                        # shellcheck disable=SC2046 # a list of pids
-                        kill -9 $(cat "$cg/cgroup.procs" 2>/dev/null) 2>/dev/null
-                done
-        # Killed tasks leave their cgroup a moment later and rmdir fails until then: retried,
-        # printing the ones not removed yet.
-        left=
-        for _ in 1 2 3 4 5 6 7 8 9 10; do
-                left=$(find /sys/fs/cgroup -mindepth 1 -depth -type d -name "$prefix-*" \
-                        ! -exec rmdir {} \; -print 2>/dev/null)
-                [ -z "$left" ] && break
-                sleep 0.1
-        done
-        [ -z "$left" ] || say "warning: cgroups left: $(echo "$left" | tr '\n' ' ')"
+        # Processes left in our cgroups (those of a hung or killed agent), and the cgroups.
+        "$src/bench/cgroup-cleanup.sh" "$prefix"
         # Deepest first; lazily, in case something still holds one.
         awk -v w="$work" '$5 == w || index($5, w "/") == 1 { print $5 }' /proc/self/mountinfo |
                 sort -r | while read -r m; do umount -l "$m"; done

@@ -9,6 +9,9 @@
 set -eu
 
 src=$(cd "$(dirname "$0")/.." && pwd)
+# The commit every table names (bench_print_context()).
+CATA_BENCH_COMMIT=$(git -C "$src" describe --always --dirty 2>/dev/null || echo unknown)
+export CATA_BENCH_COMMIT
 out=${CATA_BENCH_BUILD:-${TMPDIR:-/tmp}/cata-bench-build}
 dyn=$out/dynamic
 sta=$out/static
