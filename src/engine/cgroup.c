@@ -985,6 +985,15 @@ int cgroup_kill_all(struct cgroup *cg, int sig)
         int count = 0, r;
         bool frozen;
 
+        /* An empty cgroup (the usual RemoveContainer: every process was reaped) has nothing to
+         * kill and nobody to fork: no freeze, no thaw. The processes' stage 1, the only thing
+         * that could still join it, is killed by the caller first. */
+        r = cgroup_pids(cg, &pids, &n);
+        if (r >= 0 && n == 0)
+                return 0;
+        free(pids);
+        pids = NULL;
+        n = 0;
         /* Frozen, no process can fork a child we would miss. */
         frozen = cgroup_freeze(cg, true, &e) == 0;
         if (!frozen) {
