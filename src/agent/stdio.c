@@ -235,9 +235,17 @@ static void out_serve(struct stdio_out *o)
         }
 }
 
+size_t stdio_out_peek(const struct stdio_out *o, const uint8_t **ret)
+{
+        *ret = o->buf ? o->buf + o->off : NULL;
+        return o->len < o->cap - o->off ? o->len : o->cap - o->off;
+}
+
 void stdio_out_consumed(struct stdio_out *o, size_t n)
 {
         o->off += n;
+        if (o->off >= o->cap)
+                o->off -= o->cap;
         o->len -= n;
 }
 

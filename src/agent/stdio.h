@@ -45,7 +45,7 @@ struct stdio_out {
         int fd;
         struct loop_io *io;
         uint8_t *buf;
-        size_t cap, off, len; /* data is buf[off .. off+len) */
+        size_t cap, off, len; /* a ring: len bytes from buf[off], wrapping at cap */
         bool paused;          /* buffer full: not reading */
         bool eof;             /* no more data will arrive; what is buffered is still served */
         bool eof_served;      /* a read was answered with EOF (empty data): later ones fail */
@@ -97,7 +97,10 @@ int stdio_write(struct stdio *s, struct rpc_call *call, const uint8_t *data, siz
 int stdio_close_stdin(struct stdio *s, struct agent_error **err);
 int stdio_resize(struct stdio *s, uint32_t rows, uint32_t cols, struct agent_error **err);
 
-/* For a consumer (passfd): n buffered bytes are gone; stdio_out_kick() after it wrote more. */
+/* For a consumer (passfd): the oldest buffered bytes that are contiguous in the ring buffer
+ * (*ret points at them; 0 when none: ask again after consuming, the rest may have wrapped to
+ * the start). n buffered bytes are gone; stdio_out_kick() after it wrote more. */
+size_t stdio_out_peek(const struct stdio_out *o, const uint8_t **ret);
 void stdio_out_consumed(struct stdio_out *o, size_t n);
 void stdio_out_kick(struct stdio_out *o);
 /* Hands over the process's stdin (fd, the caller closes it), or -EBUSY while WriteStdin calls

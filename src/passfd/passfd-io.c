@@ -107,7 +107,9 @@ static void out_consume(struct stdio_out *o, void *data)
         struct pf_out *po = data;
 
         while (o->len > 0 && !po->broken) {
-                ssize_t n = send(po->fd, o->buf + o->off, o->len, MSG_NOSIGNAL | MSG_DONTWAIT);
+                const uint8_t *chunk;
+                size_t len = stdio_out_peek(o, &chunk);
+                ssize_t n = send(po->fd, chunk, len, MSG_NOSIGNAL | MSG_DONTWAIT);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0 && errno == EAGAIN)

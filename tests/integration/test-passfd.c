@@ -257,6 +257,33 @@ static void test_stdin_roundtrip(void **state)
         close(err);
 }
 
+/* Megabytes through a stream the host reads only after a pause: the agent's buffer fills,
+ * wraps around as the socket takes its head, and every byte still arrives in order. */
+static void test_output_wraps(void **state)
+{
+        const uint32_t ports[3] = { 0, 4251, 4252 };
+        int out = connect_port(4251), err = connect_port(4252);
+        size_t want_len = 0, got = 0, cap = 8u << 20;
+        char *want = xmalloc(cap), *o, *e;
+
+        (void) state;
+        for (unsigned i = 1; i <= 1000000; i++)
+                want_len += (size_t) snprintf(want + want_len, cap - want_len, "%u\n", i);
+        start("pf-wrap", "[\"seq\",\"1\",\"1000000\"]", NULL, ports);
+        usleep(300 * 1000);
+        o = relay(-1, NULL, 0, out, err, &e, &got);
+        assert_int_equal(got, want_len);
+        assert_memory_equal(o, want, want_len);
+        assert_string_equal(e, "");
+        assert_int_equal(wait_process("pf-wrap", ""), 0);
+        remove_container("pf-wrap");
+        free(o);
+        free(e);
+        free(want);
+        close(out);
+        close(err);
+}
+
 static void test_tty(void **state)
 {
         /* A terminal has one output stream: the stderr port is not used. */
@@ -390,6 +417,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_output_streams),
                 cmocka_unit_test(test_stdin_roundtrip),
+                cmocka_unit_test(test_output_wraps),
                 cmocka_unit_test(test_tty),
                 cmocka_unit_test(test_late_streams_and_exec),
                 cmocka_unit_test(test_missing_stream_falls_back),
