@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "agent/agent.h"
+#include "devices/devices.h"
 #include "agent/console.h"
 #include "agent/container.h"
 #include "agent/reaper.h"
@@ -118,6 +119,7 @@ int agent_start(struct agent *a, struct agent_error **err)
         r = agent_setup_signals(a);
         if (r < 0)
                 return agent_error_set(err, -r, "set up signal handling");
+        devices_start(a);
         r = logsink_start(a, err);
         if (r < 0)
                 return r;
@@ -148,6 +150,7 @@ void agent_stop(struct agent *a)
         sandbox_release(a); /* the containers go with it */
         storage_release_all(a);
         linkwait_free(a);
+        devices_stop(a);
         job_free_all(a);
         reaper_free(a);
         console_stop(a);

@@ -25,6 +25,7 @@ struct logsink;
 struct console;
 struct reaper;
 struct linkwait;
+struct devices;
 
 #define AGENT_DEFAULT_RUN_DIR     "/run/kata-containers"
 #define AGENT_DEFAULT_RESOLV_CONF "/etc/resolv.conf"
@@ -47,6 +48,7 @@ struct agent {
         char *sandbox_ipc; /* persistent namespaces the pod's containers share (sandbox.c) */
         char *sandbox_uts;
         struct linkwait *linkwait;       /* UpdateInterface calls waiting for a hot-plugged NIC */
+        struct devices *devices;         /* uevents, hot-plugged devices (src/devices/) */
         struct storage_registry storage; /* storages by mount point (src/storage/) */
         struct sandbox sandbox;          /* CreateSandbox's state (src/sandbox/) */
         struct list_node jobs;           /* helper programs running in children (job.c) */

@@ -399,17 +399,22 @@ static void choose_pipe_size(struct container *c)
         }
 }
 
-static int setup_cgroup(struct container *c, struct agent_error **err)
+static int setup_cgroup(struct container *c, const struct cgroup_device_rule *rules, size_t n_rules,
+                        struct agent_error **err)
 {
         const Grpc__Linux *l = c->req->oci->linux;
+        Grpc__LinuxResources none = GRPC__LINUX_RESOURCES__INIT;
         _cleanup_free_ char *path = NULL;
         int r;
 
         path = l && l->cgroupspath && *l->cgroupspath ? xstrdup(l->cgroupspath)
                                                       : xasprintf("/cata/%s", c->id);
         r = cgroup_new(c->agent->cgroup_root, path, &c->cgroup, err);
-        if (r >= 0 && l && l->resources)
-                r = cgroup_apply(c->cgroup, l->resources, err);
+        if (r < 0)
+                return r;
+        cgroup_set_extra_device_rules(c->cgroup, rules, n_rules);
+        if ((l && l->resources) || n_rules)
+                r = cgroup_apply(c->cgroup, l && l->resources ? l->resources : &none, err);
         return r;
 }
 
@@ -456,7 +461,8 @@ static int spawn_init(struct container *c, struct rpc_call *call, struct agent_e
         return r;
 }
 
-int container_create(struct agent *a, struct rpc_call *call, struct agent_error **err)
+int container_create(struct agent *a, struct rpc_call *call, const struct cgroup_device_rule *rules,
+                     size_t n_rules, struct agent_error **err)
 {
         Grpc__CreateContainerRequest *req = (Grpc__CreateContainerRequest *) call->req;
         struct container *c;
@@ -488,7 +494,7 @@ int container_create(struct agent *a, struct rpc_call *call, struct agent_error 
         if (r >= 0)
                 r = setup_namespaces(c, err);
         if (r >= 0)
-                r = setup_cgroup(c, err);
+                r = setup_cgroup(c, rules, n_rules, err);
         if (r >= 0)
                 r = spawn_init(c, call, err);
         if (r < 0) {

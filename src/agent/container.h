@@ -29,6 +29,7 @@
 struct agent;
 struct rpc_call;
 struct cgroup;
+struct cgroup_device_rule;
 
 enum process_state {
         PROCESS_SPAWNING, /* child setting up */
@@ -107,8 +108,11 @@ struct container *container_find(struct agent *a, const char *id);
  * mount destinations). Pure: fuzzed. */
 int container_validate_request(const Grpc__CreateContainerRequest *req, struct agent_error **err);
 
-/* Takes ownership of the request (call->req moves here). Replies or parks call. */
-int container_create(struct agent *a, struct rpc_call *call, struct agent_error **err);
+/* Takes ownership of the request (call->req moves here). Replies or parks call. rules: exact
+ * device cgroup rules for the devices found for it (devices_prepare()), applied after the
+ * spec's. */
+int container_create(struct agent *a, struct rpc_call *call, const struct cgroup_device_rule *rules,
+                     size_t n_rules, struct agent_error **err);
 int container_start(struct container *c, struct rpc_call *call, struct agent_error **err);
 int container_remove(struct container *c, struct rpc_call *call, uint32_t timeout_s,
                      struct agent_error **err);

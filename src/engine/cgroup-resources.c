@@ -101,6 +101,31 @@ static int apply_cpuset(const struct cgroup *cg, const Grpc__LinuxCPU *cpu,
         return 0;
 }
 
+int cgroup_follow_cpus(struct cgroup *cg, const char *guest_cpus, const char *cpus,
+                       struct agent_error **err)
+{
+        const struct hier *h = cgroup_find_ctrl(cg, "cpuset");
+        _cleanup_free_ char *dir = NULL;
+        const char *p;
+        int r;
+
+        if (!h)
+                return 0;
+        /* Widen from the top down: a child's cpus must stay within its parent's. */
+        dir = xstrdup(h->mnt);
+        for (p = cg->path + 1; (p = strchr(p, '/')); p++) {
+                char *next = xasprintf("%s%.*s", h->mnt, (int) (p - cg->path), cg->path);
+                free(dir);
+                dir = next;
+                if (!cgroup_file_exists(dir, "cpuset.cpus"))
+                        continue;
+                r = cgroup_write_at(dir, "cpuset.cpus", guest_cpus);
+                if (r < 0)
+                        return cgroup_write_error(err, r, dir, "cpuset.cpus", guest_cpus);
+        }
+        return cgroup_write(h, "cpuset.cpus", cpus && *cpus ? cpus : guest_cpus, err);
+}
+
 static int cpu_v1(const struct hier *h, const Grpc__LinuxCPU *cpu, struct agent_error **err)
 {
         int r;
@@ -504,125 +529,6 @@ static int apply_network(const struct cgroup *cg, const Grpc__LinuxNetwork *net,
         return 0;
 }
 
-/* ---- resources: devices (v1) ------------------------------------------------------------ */
-
-/* What a container needs whatever its spec says (crun's and runc's list). */
-static const struct {
-        char type;
-        int major, minor; /* -1 = any */
-        const char *access;
-} default_devices[] = {
-        { 'c', -1, -1, "m" },    { 'b', -1, -1, "m" }, { 'c', 1, 3, "rwm" },
-        { 'c', 1, 8, "rwm" },    { 'c', 1, 7, "rwm" }, { 'c', 5, 0, "rwm" },
-        { 'c', 1, 5, "rwm" },    { 'c', 1, 9, "rwm" }, { 'c', 5, 1, "rwm" },
-        { 'c', 136, -1, "rwm" }, { 'c', 5, 2, "rwm" }, { 'c', 10, 200, "rwm" },
-};
-
-static char dev_type(const Grpc__LinuxDeviceCgroup *d)
-{
-        return d->type && *d->type ? d->type[0] : 'a';
-}
-
-static const char *dev_access(const Grpc__LinuxDeviceCgroup *d)
-{
-        return d->access && *d->access ? d->access : "rwm";
-}
-
-static bool full_access(const char *a)
-{
-        return strchr(a, 'r') && strchr(a, 'w') && strchr(a, 'm');
-}
-
-/* "a" with every access resets the whole list in the kernel. */
-static bool all_devices_rule(const Grpc__LinuxDeviceCgroup *d)
-{
-        return dev_type(d) == 'a' && full_access(dev_access(d));
-}
-
-static void dev_num(char *buf, size_t size, int64_t v)
-{
-        /* On the wire an absent major/minor is 0 (proto3), and the runtime sends -1 for
-         * "any": both mean the wildcard, as in the Rust agent. */
-        if (v <= 0)
-                snprintf(buf, size, "*");
-        else
-                snprintf(buf, size, "%" PRId64, v);
-}
-
-static int device_rule(const struct hier *h, bool allow, char type, int64_t major, int64_t minor,
-                       const char *access, struct agent_error **err)
-{
-        char ma[24], mi[24];
-
-        dev_num(ma, sizeof(ma), major);
-        dev_num(mi, sizeof(mi), minor);
-        return cg_writef(h, allow ? "devices.allow" : "devices.deny", err, "%c %s:%s %s", type, ma,
-                         mi, access);
-}
-
-static int check_device(const Grpc__LinuxDeviceCgroup *d, struct agent_error **err)
-{
-        const char *a = dev_access(d);
-        char t = dev_type(d);
-
-        if ((t != 'a' && t != 'b' && t != 'c') || (d->type && strlen(d->type) > 1))
-                return agent_error_setf(err, EINVAL, "device rule type `%s` is invalid", d->type);
-        if (strspn(a, "rwm") != strlen(a) || strlen(a) > 3)
-                return agent_error_setf(err, EINVAL, "device rule access `%s` is invalid", a);
-        return 0;
-}
-
-static int device_entry(const struct hier *h, const Grpc__LinuxDeviceCgroup *d,
-                        struct agent_error **err)
-{
-        const char *a = dev_access(d);
-        int r;
-
-        if (all_devices_rule(d))
-                return cgroup_write(h, d->allow ? "devices.allow" : "devices.deny", "a", err);
-        if (dev_type(d) != 'a')
-                return device_rule(h, d->allow, dev_type(d), d->major, d->minor, a, err);
-        /* "a" with partial access: the kernel would read it as all access, so spell it out. */
-        r = device_rule(h, d->allow, 'b', -1, -1, a, err);
-        return r < 0 ? r : device_rule(h, d->allow, 'c', -1, -1, a, err);
-}
-
-static int apply_devices(const struct cgroup *cg, Grpc__LinuxDeviceCgroup **d, size_t n,
-                         struct agent_error **err)
-{
-        const struct hier *h = cgroup_find_ctrl(cg, "devices");
-        size_t start = 0;
-        bool deny_all = false;
-        int r;
-
-        if (n == 0)
-                return 0;
-        if (!h || h->v2) {
-                cg_debug("cgroup `%s`: %zu device rules not applied (cgroup v2 needs an eBPF "
-                         "program, not implemented)",
-                         cg->path, n);
-                return 0;
-        }
-        for (size_t i = 0; i < n; i++) {
-                if ((r = check_device(d[i], err)) < 0)
-                        return r;
-                if (all_devices_rule(d[i])) {
-                        start = i;
-                        deny_all = !d[i]->allow;
-                }
-        }
-        /* Writing "a" resets the kernel's list, so rules before the last one are moot: start
-         * there. That is also what puts a deny-all first. */
-        for (size_t i = start; i < n; i++)
-                if ((r = device_entry(h, d[i], err)) < 0)
-                        return r;
-        for (size_t i = 0; deny_all && i < ARRAY_SIZE(default_devices); i++)
-                if ((r = device_rule(h, true, default_devices[i].type, default_devices[i].major,
-                                     default_devices[i].minor, default_devices[i].access, err)) < 0)
-                        return r;
-        return 0;
-}
-
 int cgroup_apply(struct cgroup *cg, const Grpc__LinuxResources *res, struct agent_error **err)
 {
         int r = 0;
@@ -641,5 +547,5 @@ int cgroup_apply(struct cgroup *cg, const Grpc__LinuxResources *res, struct agen
                 return r;
         if (res->network && (r = apply_network(cg, res->network, err)) < 0)
                 return r;
-        return apply_devices(cg, res->devices, res->n_devices, err);
+        return cgroup_apply_devices(cg, res->devices, res->n_devices, err);
 }

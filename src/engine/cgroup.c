@@ -809,6 +809,7 @@ struct cgroup *cgroup_free(struct cgroup *cg)
                 hier_done(&cg->h[i]);
         free(cg->h);
         free(cg->path);
+        free(cg->extra);
         free(cg);
         return NULL;
 }

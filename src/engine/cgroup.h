@@ -45,9 +45,35 @@ int cgroup_new(const char *root, const char *path, struct cgroup **ret, struct a
 
 /* Applies resources: cpu shares/quota/period (v2: weight, max), cpuset cpus/mems (checked against
  * the online cpus/nodes), memory limit/reservation/swap/swappiness, pids limit, blkio/io weight,
- * hugetlb limits, devices (v1 only: allow/deny lists). Fields left 0/empty are not touched.
- * Errors name the file and the value. */
+ * hugetlb limits, devices (v1 allow/deny lists; v2 an eBPF device program). Fields left 0/empty are
+ * not touched. Errors name the file and the value. */
 int cgroup_apply(struct cgroup *cg, const Grpc__LinuxResources *res, struct agent_error **err);
+
+/* A device rule in the engine's form: exact numbers (-1 = any), unlike the wire's, where 0
+ * also means any. */
+struct cgroup_device_rule {
+        bool allow;
+        char type;            /* 'a', 'b', 'c' */
+        int64_t major, minor; /* -1 = any */
+        char access[4];       /* a subset of "rwm" */
+};
+
+/* Rules applied after the spec's at every cgroup_apply() (the agent's rules for the devices it
+ * found: guest numbers, exact). On v2, device rules become an eBPF program
+ * (BPF_PROG_TYPE_CGROUP_DEVICE) attached to the cgroup, replacing the one before. */
+void cgroup_set_extra_device_rules(struct cgroup *cg, const struct cgroup_device_rule *r, size_t n);
+
+/* The v2 device program for rules (the last matching rule wins) and a default verdict, as BPF
+ * instructions (malloc'd; returns the count). Exposed for tests. */
+struct bpf_insn;
+size_t cgroup_devices_program(const struct cgroup_device_rule *v, size_t n, bool dflt,
+                              struct bpf_insn **ret);
+
+/* After CPU hotplug: every ancestor of the cgroup below the hierarchy root gets guest_cpus (top
+ * down), then the cgroup gets cpus (its spec's, re-applied) or, without one, guest_cpus, so
+ * that its processes can use the new CPUs. No cpuset hierarchy: nothing to do. */
+int cgroup_follow_cpus(struct cgroup *cg, const char *guest_cpus, const char *cpus,
+                       struct agent_error **err);
 
 /* Moves pid into the cgroup in every hierarchy. */
 int cgroup_enter(struct cgroup *cg, pid_t pid, struct agent_error **err);

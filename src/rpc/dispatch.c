@@ -61,6 +61,11 @@ static const struct rpc_method methods[] = {
         { "grpc.AgentService", "CreateSandbox", rpc_create_sandbox },
         { "grpc.AgentService", "DestroySandbox", rpc_destroy_sandbox },
         { "grpc.AgentService", "GetOOMEvent", rpc_get_oom_event },
+        { "grpc.AgentService", "OnlineCPUMem", rpc_online_cpu_mem },
+        { "grpc.AgentService", "MemHotplugByProbe", rpc_mem_hotplug_by_probe },
+        { "grpc.AgentService", "AddSwap", rpc_add_swap },
+        { "grpc.AgentService", "AddSwapPath", rpc_add_swap_path },
+        { "grpc.AgentService", "ResizeVolume", rpc_resize_volume },
 };
 
 static rpc_policy_fn policy;

@@ -65,6 +65,11 @@ RPC_HANDLER(rpc_set_ip_tables);
 RPC_HANDLER(rpc_create_sandbox);
 RPC_HANDLER(rpc_destroy_sandbox);
 RPC_HANDLER(rpc_get_oom_event);
+RPC_HANDLER(rpc_online_cpu_mem);
+RPC_HANDLER(rpc_mem_hotplug_by_probe);
+RPC_HANDLER(rpc_add_swap);
+RPC_HANDLER(rpc_add_swap_path);
+RPC_HANDLER(rpc_resize_volume);
 
 /* A policy gate, like the Rust agent's agent-policy feature: when set, a call it refuses is
  * answered PERMISSION_DENIED "<service>/<method> is blocked by policy" without running. The
