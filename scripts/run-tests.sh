@@ -68,5 +68,22 @@ else
         failed=$((failed + 1))
 fi
 
+echo "== VM: hot-plugging devices, CPUs, memory and swap (tests/vm/run-hotplug-test.sh)"
+hp_log=$out/vm-hotplug.log
+BUILD_ROOT="$out" CATA_CTL="$out/gcc/cata-ctl" bash "$src/tests/vm/run-hotplug-test.sh" \
+        >"$hp_log" 2>&1 || true
+sed 's/^\([0-9]* passed, [0-9]* failed\)$/hotplug: \1/' "$hp_log"
+hp_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$hp_log" | tail -n 1 || true)
+if [ -n "$hp_line" ]; then
+        hp_p=${hp_line%% passed*}
+        hp_f=${hp_line#*passed, }
+        hp_f=${hp_f%% failed*}
+        passed=$((passed + hp_p))
+        failed=$((failed + hp_f))
+else
+        echo "hotplug: no result line"
+        failed=$((failed + 1))
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -213,7 +213,9 @@ int devices_check_block_storage(const Grpc__Storage *s, struct agent_error **err
                 return agent_error_setf(err, EINVAL, "`source` `%s` is not a device below /dev",
                                         s->source);
         case DEVICE_SCSI:
-                if (devices_parse_scsi_addr(s->source, &id, &lun) == 0)
+                /* A /dev path once devices_prepare() found the disk. */
+                if (devices_parse_scsi_addr(s->source, &id, &lun) == 0 ||
+                    devices_dev_path_valid(s->source))
                         return 0;
                 return agent_error_setf(err, EINVAL, "`source` `%s` is not a SCSI address (ID:LUN)",
                                         s->source);

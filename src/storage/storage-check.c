@@ -210,6 +210,10 @@ static int check_kata_options(const Grpc__Storage *s, enum storage_driver d,
                 const char *o = s->driver_options[i];
                 if (startswith(o, STORAGE_DOPT_OVERLAY_MKDIR) && d == STORAGE_DRIVER_OVERLAYFS)
                         continue;
+                /* Checked (and an encryption key refused) by devices_check_block_storage(). */
+                if (d == STORAGE_DRIVER_BLOCK &&
+                    (streq(o, DEVICES_DOPT_CREATE_FS) || startswith(o, DEVICES_DOPT_ENCRYPTION)))
+                        continue;
                 return agent_error_setf(err, EINVAL, "unknown driver option `%s` for driver `%s`",
                                         o, s->driver);
         }
