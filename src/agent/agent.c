@@ -4,7 +4,7 @@
 #include "agent/console.h"
 #include "agent/container.h"
 #include "agent/reaper.h"
-#include "agent/job.h"
+#include "agent/command.h"
 #include "sandbox/sandbox.h"
 #include "agent/logsink.h"
 #include "base/error.h"
@@ -100,7 +100,7 @@ int agent_start(struct agent *a, struct agent_error **err)
         list_init(&a->sessions);
         list_init(&a->containers);
         storage_registry_init(&a->storage);
-        list_init(&a->jobs);
+        list_init(&a->commands);
         list_init(&a->sandbox.create_waiters);
         if (!a->resolv_conf)
                 a->resolv_conf = AGENT_DEFAULT_RESOLV_CONF;
@@ -151,7 +151,7 @@ void agent_stop(struct agent *a)
         storage_release_all(a);
         linkwait_free(a);
         devices_stop(a);
-        job_free_all(a);
+        command_free_all(a);
         reaper_free(a);
         console_stop(a);
         a->listener = ttrpc_listener_free(a->listener);

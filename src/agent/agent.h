@@ -51,7 +51,7 @@ struct agent {
         struct devices *devices;         /* uevents, hot-plugged devices (src/devices/) */
         struct storage_registry storage; /* storages by mount point (src/storage/) */
         struct sandbox sandbox;          /* CreateSandbox's state (src/sandbox/) */
-        struct list_node jobs;           /* helper programs running in children (job.c) */
+        struct list_node commands;       /* helper programs running in children (command.c) */
         const char *resolv_conf; /* the guest's resolv.conf, where CreateSandbox's DNS goes */
         bool dns_bound;
 };

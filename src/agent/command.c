@@ -11,7 +11,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 struct sink {
@@ -36,6 +38,7 @@ struct command {
         struct loop_timer *timer;
         command_done_fn fn;
         void *userdata;
+        struct list_node node; /* on agent->commands */
 };
 
 static void sink_close(struct sink *s)
@@ -56,6 +59,7 @@ static void in_close(struct command *c)
 
 static void command_free(struct command *c)
 {
+        list_del(&c->node);
         in_close(c);
         sink_close(&c->out);
         sink_close(&c->err);
@@ -67,13 +71,42 @@ static void command_free(struct command *c)
         free(c);
 }
 
-/* Done when reaped and both outputs reached EOF. */
+/* Reads what is in the pipe now (nonblocking); true at EOF or error. */
+static bool sink_read(struct sink *s)
+{
+        char tmp[16384];
+        ssize_t n;
+
+        for (;;) {
+                n = s->fd >= 0 ? read(s->fd, tmp, sizeof(tmp)) : 0;
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && errno == EAGAIN)
+                        return false;
+                if (n <= 0)
+                        return true;
+                if (s->len + (size_t) n > s->max) {
+                        s->overflow = true;
+                        n = (ssize_t) (s->max - s->len);
+                }
+                s->buf = xrealloc(s->buf, s->len + (size_t) n + 1);
+                memcpy(s->buf + s->len, tmp, (size_t) n);
+                s->len += (size_t) n;
+                s->buf[s->len] = '\0';
+        }
+}
+
+/* Done once reaped: what the program wrote before it exited is in the pipes already. */
 static void maybe_finish(struct command *c)
 {
         struct command_result res;
 
-        if (!c->reaped || c->out.fd >= 0 || c->err.fd >= 0)
+        if (!c->reaped)
                 return;
+        (void) sink_read(&c->out);
+        (void) sink_read(&c->err);
+        sink_close(&c->out);
+        sink_close(&c->err);
         if (c->fn) {
                 res = (struct command_result){
                         .status = c->status,
@@ -93,26 +126,10 @@ static void sink_cb(struct loop_io *io, uint32_t events, void *userdata)
 {
         struct command *c = userdata;
         struct sink *s = loop_io_fd(io) == c->out.fd ? &c->out : &c->err;
-        char tmp[16384];
-        ssize_t n;
 
         (void) events;
-        n = read(s->fd, tmp, sizeof(tmp));
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
-                return;
-        if (n <= 0) {
+        if (sink_read(s))
                 sink_close(s);
-                maybe_finish(c);
-                return;
-        }
-        if (s->len + (size_t) n > s->max) {
-                s->overflow = true;
-                n = (ssize_t) (s->max - s->len);
-        }
-        s->buf = xrealloc(s->buf, s->len + (size_t) n + 1);
-        memcpy(s->buf + s->len, tmp, (size_t) n);
-        s->len += (size_t) n;
-        s->buf[s->len] = '\0';
 }
 
 static void in_cb(struct loop_io *io, uint32_t events, void *userdata)
@@ -153,12 +170,18 @@ static void timeout_cb(struct loop_timer *t, void *userdata)
         (void) kill(c->pid, SIGKILL);
 }
 
-static void child_exec(const char *const *argv, int in, int out, int err)
+static void child_exec(const struct command_spec *spec, int in, int out, int err)
 {
         spawn_child_reset_signals();
         if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
                 _exit(127);
-        execv(argv[0], (char *const *) argv);
+        /* Its own session: a hook's terminal signals never reach the agent. */
+        (void) setsid();
+        if (spec->env)
+                execve(spec->path, (char *const *) spec->argv, (char *const *) spec->env);
+        else
+                execv(spec->path, (char *const *) spec->argv);
+        dprintf(2, "exec `%s`: %s", spec->path, strerror(errno));
         _exit(127);
 }
 
@@ -180,14 +203,14 @@ static int watch(struct command *c, const char *name, struct agent_error **err)
         return 0;
 }
 
-static int fork_child(struct command *c, const char *const *argv, int p_in[2], int p_out[2],
+static int fork_child(struct command *c, const struct command_spec *spec, int p_in[2], int p_out[2],
                       int p_err[2], struct agent_error **err)
 {
         c->pid = fork();
         if (c->pid < 0)
-                return agent_error_set(err, errno, "fork `%s`", argv[0]);
+                return agent_error_set(err, errno, "fork `%s`", spec->path);
         if (c->pid == 0)
-                child_exec(argv, p_in[0], p_out[1], p_err[1]);
+                child_exec(spec, p_in[0], p_out[1], p_err[1]);
         close_and_reset(&p_in[0]);
         close_and_reset(&p_out[1]);
         close_and_reset(&p_err[1]);
@@ -203,17 +226,22 @@ static void close_pair(int p[2])
         close_and_reset(&p[1]);
 }
 
-int command_start(struct agent *a, const char *const *argv, const void *in, size_t in_len,
-                  size_t out_max, uint64_t timeout_ns, command_done_fn fn, void *userdata,
-                  struct command **ret, struct agent_error **err)
+int command_start(struct agent *a, const struct command_spec *spec_in, command_done_fn fn,
+                  void *userdata, struct command **ret, struct agent_error **err)
 {
         int p_in[2] = { -EBADF, -EBADF }, p_out[2] = { -EBADF, -EBADF };
         int p_err[2] = { -EBADF, -EBADF };
+        struct command_spec spec = *spec_in;
+        const char *const *argv = spec.argv;
         struct command *c;
         int r;
 
-        if (access(argv[0], X_OK) < 0)
-                return agent_error_set(err, errno, "`%s`", argv[0]);
+        if (!spec.path)
+                spec.path = argv[0];
+        if (spec.path[0] != '/')
+                return agent_error_setf(err, EINVAL, "`%s` is not an absolute path", spec.path);
+        if (access(spec.path, X_OK) < 0)
+                return agent_error_set(err, errno, "`%s`", spec.path);
         if ((r = make_pipe(p_in, false)) < 0 || (r = make_pipe(p_out, true)) < 0 ||
             (r = make_pipe(p_err, true)) < 0) {
                 close_pair(p_in), close_pair(p_out), close_pair(p_err);
@@ -222,31 +250,32 @@ int command_start(struct agent *a, const char *const *argv, const void *in, size
         c = xzalloc(sizeof(*c));
         c->agent = a;
         c->in_fd = c->out.fd = c->err.fd = -EBADF;
-        c->out.max = out_max;
+        c->out.max = spec.out_max;
         c->err.max = COMMAND_STDERR_MAX;
-        c->in_copy = xmalloc(in_len + 1);
-        if (in_len)
-                memcpy(c->in_copy, in, in_len);
-        c->in_len = in_len;
+        c->in_copy = xmalloc(spec.in_len + 1);
+        if (spec.in_len)
+                memcpy(c->in_copy, spec.in, spec.in_len);
+        c->in_len = spec.in_len;
         c->fn = fn;
         c->userdata = userdata;
-        r = fork_child(c, argv, p_in, p_out, p_err, err);
+        list_add_tail(&a->commands, &c->node);
+        r = fork_child(c, &spec, p_in, p_out, p_err, err);
         close_pair(p_in), close_pair(p_out), close_pair(p_err);
         if (r < 0) {
                 command_free(c);
                 return r;
         }
-        if (in_len == 0)
+        if (spec.in_len == 0)
                 in_close(c);
-        r = watch(c, argv[0], err);
+        r = watch(c, spec.path, err);
         if (r < 0) {
                 (void) kill(c->pid, SIGKILL);
                 c->fn = NULL;
                 sink_close(&c->out);
                 sink_close(&c->err);
         }
-        if (r >= 0 && timeout_ns)
-                c->timer = loop_add_timer(a->loop, now_ns() + timeout_ns, timeout_cb, c);
+        if (r >= 0 && spec.timeout_ns)
+                c->timer = loop_add_timer(a->loop, now_ns() + spec.timeout_ns, timeout_cb, c);
         if (ret)
                 *ret = r < 0 ? NULL : c;
         /* Last: nothing was reaped since the fork (no loop iteration ran), so fn cannot run
@@ -257,6 +286,40 @@ int command_start(struct agent *a, const char *const *argv, const void *in, size
 
 void command_abandon(struct command *c)
 {
+        if (!c)
+                return;
         c->fn = NULL;
-        (void) kill(c->pid, SIGKILL);
+        if (!c->reaped)
+                (void) kill(c->pid, SIGKILL);
+}
+
+void command_free_all(struct agent *a)
+{
+        while (!list_empty(&a->commands)) {
+                struct command *c = list_first_entry(&a->commands, struct command, node);
+                if (!c->reaped) {
+                        reaper_unwatch(a, c->pid);
+                        (void) kill(c->pid, SIGKILL);
+                }
+                command_free(c);
+        }
+}
+
+char *command_result_text(const struct command_result *res)
+{
+        const char *said = res->err_len ? res->err : res->out;
+        size_t n = res->err_len ? res->err_len : res->out_len;
+        char what[64];
+
+        while (n && (said[n - 1] == '\n' || said[n - 1] == ' '))
+                n--;
+        if (res->timed_out)
+                snprintf(what, sizeof(what), "timed out");
+        else if (WIFEXITED(res->status))
+                snprintf(what, sizeof(what), "exited with %d", WEXITSTATUS(res->status));
+        else if (WIFSIGNALED(res->status))
+                snprintf(what, sizeof(what), "killed by signal %d", WTERMSIG(res->status));
+        else
+                snprintf(what, sizeof(what), "ended with status %#x", (unsigned) res->status);
+        return n ? xasprintf("%s: %.*s", what, (int) (n > 4096 ? 4096 : n), said) : xstrdup(what);
 }

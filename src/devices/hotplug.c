@@ -3,7 +3,7 @@
 #include "devices/hotplug.h"
 #include "agent/agent.h"
 #include "agent/container.h"
-#include "agent/job.h"
+#include "agent/command.h"
 #include "agent/reaper.h"
 #include "base/cleanup.h"
 #include "base/log.h"
@@ -38,7 +38,7 @@ struct op {
         struct rpc_call *call; /* NULL once its caller went away */
         struct list_node parked;
         struct devices_wait *w;
-        struct job *job;
+        struct command *cmd;
         const char *what; /* for messages: "online CPUs" */
         char *arg;        /* the swap device, the volume path */
         uint32_t nb_cpus;
@@ -51,8 +51,7 @@ struct op {
 static void op_free(struct op *o)
 {
         devices_wait_cancel(o->w);
-        if (o->job)
-                job_cancel(o->job);
+        command_abandon(o->cmd);
         free(o->arg);
         free(o->addrs);
         free(o);
@@ -432,17 +431,16 @@ int hotplug_add_swap_path(struct agent *a, struct rpc_call *call,
 
 /* ---- ResizeVolume ---- */
 
-static void resize_done(struct job *j, int status, const char *output, void *userdata)
+static void resize_done(const struct command_result *res, void *userdata)
 {
         struct op *o = userdata;
         struct agent_error *err = NULL;
-        char why[64];
 
-        (void) j;
-        o->job = NULL;
-        if (status != 0)
-                agent_error_setf(&err, EIO, "resize volume `%s`: %s: %s", o->arg,
-                                 job_status_text(status, why, sizeof(why)), output);
+        o->cmd = NULL;
+        if (res->timed_out || res->status != 0) {
+                _cleanup_free_ char *why = command_result_text(res);
+                agent_error_setf(&err, EIO, "resize volume `%s`: %s", o->arg, why);
+        }
         op_reply(o, err);
 }
 
@@ -517,12 +515,15 @@ int hotplug_resize_volume(struct agent *a, struct rpc_call *call,
                 return r;
         o->arg = xstrdup(path);
         /* The host grew the device already; the file system follows it online. */
-        r = job_start(a, tool, argv, NULL, NULL, 0, HOTPLUG_RESIZE_TIMEOUT_MS, resize_done, o,
-                      &o->job);
+        struct command_spec spec = { .path = tool,
+                                     .argv = argv,
+                                     .out_max = 4096,
+                                     .timeout_ns = HOTPLUG_RESIZE_TIMEOUT_MS * 1000000ull };
+        r = command_start(a, &spec, resize_done, o, &o->cmd, err);
         if (r < 0) {
                 rpc_call_unpark(call);
                 op_free(o);
-                return agent_error_set(err, -r, "resize volume `%s`: start `%s`", path, argv[0]);
+                return agent_error_wrap(err, "resize volume `%s`", path);
         }
         return 0;
 }

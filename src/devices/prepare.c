@@ -2,7 +2,7 @@
 /* Waiting for a request's devices, mkfs, and rewriting the request once they are there. */
 #include "devices/prepare.h"
 #include "agent/agent.h"
-#include "agent/job.h"
+#include "agent/command.h"
 #include "base/cleanup.h"
 #include "base/log.h"
 #include "base/util.h"
@@ -21,7 +21,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#define MKFS_TIMEOUT_MS (10ull * 60 * 1000)
+#define MKFS_TIMEOUT_NS (10ull * 60 * 1000000000)
+#define MKFS_OUTPUT_MAX 4096
 
 enum item_kind {
         ITEM_STORAGE,    /* a block storage's device */
@@ -53,7 +54,7 @@ struct prep {
         size_t n_items;
         size_t pending;
         bool groups_started;
-        struct job *mkfs;
+        struct command *mkfs;
         size_t mkfs_next;
         devices_prepared_fn fn;
 };
@@ -65,8 +66,7 @@ static void prep_free(struct prep *p)
                 free(p->items[i].dev_path);
                 free(p->items[i].pci_devpath);
         }
-        if (p->mkfs)
-                job_cancel(p->mkfs);
+        command_abandon(p->mkfs);
         free(p->items);
         free(p);
 }
@@ -173,19 +173,17 @@ static const char *find_mkfs(void)
 
 static void mkfs_next(struct prep *p);
 
-static void mkfs_done(struct job *j, int status, const char *output, void *userdata)
+static void mkfs_done(const struct command_result *res, void *userdata)
 {
         struct prep *p = userdata;
         struct agent_error *err = NULL;
-        char why[64];
 
-        (void) j;
         p->mkfs = NULL;
-        if (status != 0) {
-                agent_error_setf(&err, EIO, "storage `%s`: mkfs.ext4 on `%s` %s: %s",
+        if (res->timed_out || res->status != 0) {
+                _cleanup_free_ char *why = command_result_text(res);
+                agent_error_setf(&err, EIO, "storage `%s`: mkfs.ext4 on `%s` %s",
                                  p->storages[p->mkfs_next - 1]->mount_point,
-                                 p->storages[p->mkfs_next - 1]->source,
-                                 job_status_text(status, why, sizeof(why)), output);
+                                 p->storages[p->mkfs_next - 1]->source, why);
                 prep_fail(p, err);
                 return;
         }
@@ -221,10 +219,13 @@ static void mkfs_next(struct prep *p)
                 }
                 log_info("storage `%s`: creating an ext4 file system on `%s`", s->mount_point,
                          s->source);
-                r = job_start(p->a, mkfs, argv, NULL, NULL, 0, MKFS_TIMEOUT_MS, mkfs_done, p,
-                              &p->mkfs);
+                struct command_spec spec = { .path = mkfs,
+                                             .argv = argv,
+                                             .out_max = MKFS_OUTPUT_MAX,
+                                             .timeout_ns = MKFS_TIMEOUT_NS };
+                r = command_start(p->a, &spec, mkfs_done, p, &p->mkfs, &err);
                 if (r < 0) {
-                        agent_error_set(&err, -r, "storage `%s`: start mkfs.ext4", s->mount_point);
+                        agent_error_wrap(&err, "storage `%s`", s->mount_point);
                         prep_fail(p, err);
                 }
                 return;

@@ -111,8 +111,12 @@ static int run(struct agent *a, struct rpc_call *call, bool set, const char *nam
         }
         list_init(&job->waiters);
         job->set = set;
-        r = command_start(a, argv, in, in_len, IPTABLES_OUTPUT_MAX, IPTABLES_TIMEOUT_NS, job_done,
-                          job, &job->cmd, err);
+        struct command_spec spec = { .argv = argv,
+                                     .in = in,
+                                     .in_len = in_len,
+                                     .out_max = IPTABLES_OUTPUT_MAX,
+                                     .timeout_ns = IPTABLES_TIMEOUT_NS };
+        r = command_start(a, &spec, job_done, job, &job->cmd, err);
         if (r < 0) {
                 if (job->cmd)
                         command_abandon(job->cmd);

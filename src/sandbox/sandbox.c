@@ -5,7 +5,7 @@
 #include "sandbox/sandbox.h"
 #include "agent/agent.h"
 #include "agent/container.h"
-#include "agent/job.h"
+#include "agent/command.h"
 #include "base/cleanup.h"
 #include "base/log.h"
 #include "base/util.h"
@@ -189,7 +189,7 @@ static void wipe_run_dir(struct agent *a)
 
 static void create_reset(struct sandbox *sb)
 {
-        job_cancel(sb->modprobe);
+        command_abandon(sb->modprobe);
         sb->modprobe = NULL;
         if (sb->creating)
                 grpc__create_sandbox_request__free_unpacked(sb->creating, NULL);
@@ -247,20 +247,18 @@ fail:
 
 static void modules_next(struct agent *a);
 
-static void modprobe_done_cb(struct job *j, int status, const char *output, void *userdata)
+static void modprobe_done_cb(const struct command_result *res, void *userdata)
 {
         struct agent *a = userdata;
         const Grpc__KernelModule *m = a->sandbox.creating->kernel_modules[a->sandbox.next_module];
         _cleanup_error_ struct agent_error *err = NULL;
-        char what[64];
+        _cleanup_free_ char *what = NULL;
 
-        (void) j;
         a->sandbox.modprobe = NULL;
-        if (status != 0) {
-                agent_error_setf(&err, status == -ETIME ? ETIMEDOUT : EIO,
-                                 "load kernel module `%s`: modprobe %s%s%s", m->name,
-                                 job_status_text(status, what, sizeof(what)), *output ? ": " : "",
-                                 output);
+        if (res->timed_out || res->status != 0) {
+                what = command_result_text(res);
+                agent_error_setf(&err, res->timed_out ? ETIMEDOUT : EIO,
+                                 "load kernel module `%s`: modprobe %s", m->name, what);
                 create_fail(a, err);
                 return;
         }
@@ -275,7 +273,6 @@ static void modules_next(struct agent *a)
         _cleanup_error_ struct agent_error *err = NULL;
         const Grpc__KernelModule *m;
         _cleanup_free_ const char **argv = NULL;
-        int r;
 
         if (sb->next_module == sb->creating->n_kernel_modules) {
                 create_finish(a);
@@ -288,11 +285,11 @@ static void modules_next(struct agent *a)
         argv[2] = m->name;
         for (size_t i = 0; i < m->n_parameters; i++)
                 argv[3 + i] = m->parameters[i];
-        r = job_start(a, SANDBOX_MODPROBE, argv, NULL, NULL, 0, SANDBOX_MODPROBE_TIMEOUT_MS,
-                      modprobe_done_cb, a, &sb->modprobe);
-        if (r < 0) {
-                agent_error_set(&err, -r, "load kernel module `%s`: run `%s`", m->name,
-                                SANDBOX_MODPROBE);
+        struct command_spec spec = { .argv = argv,
+                                     .out_max = 4096,
+                                     .timeout_ns = SANDBOX_MODPROBE_TIMEOUT_MS * 1000000ull };
+        if (command_start(a, &spec, modprobe_done_cb, a, &sb->modprobe, &err) < 0) {
+                agent_error_wrap(&err, "load kernel module `%s`", m->name);
                 create_fail(a, err);
         }
 }

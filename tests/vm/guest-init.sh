@@ -45,16 +45,4 @@ fi
 $bb umount /dev
 $bb umount /sys
 $bb umount /proc
-# Containers need a root that pivot_root can leave, and the initramfs (rootfs) is not one: a
-# guest that runs them (/etc/cata-switch-root) moves to a tmpfs first.
-if [ -e /etc/cata-switch-root ]; then
-        $bb mkdir -p /newroot
-        $bb mount -t tmpfs -o mode=0755 tmpfs /newroot
-        for d in /*; do
-                case $d in /newroot | /proc | /sys | /dev | /run) $bb mkdir -p /newroot$d ;;
-                *) $bb cp -a $d /newroot/ ;;
-                esac
-        done
-        exec $bb switch_root /newroot /sbin/cata-agent
-fi
 exec /sbin/cata-agent

@@ -6,7 +6,7 @@
 # ones skipped), and tests/vm/guest-init.sh as /init. Used by tests/vm/run-vm-test.sh and the
 # QEMU guest of tests/e2e/run-e2e.sh.
 # Environment: EXTRA_MODULES (more module names, e.g. "virtio_blk ext4"), EXTRA_ROOT (a directory
-# copied over the root: binaries, a container rootfs, /etc/cata-switch-root...), as
+# copied over the root: binaries, a container rootfs), as
 # tests/vm/run-hotplug-test.sh uses them.
 set -eu
 out=$1

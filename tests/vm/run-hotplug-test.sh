@@ -88,7 +88,6 @@ done
 work=$(mktemp -d /tmp/cata-hotplug.XXXXXX)
 extra=$work/extra
 mkdir -p "$extra/etc" "$extra/containers/bb/rootfs"/{bin,proc,dev,sys,tmp,etc,vol}
-touch "$extra/etc/cata-switch-root"
 cp /bin/busybox "$extra/containers/bb/rootfs/bin/busybox"
 for a in sh cat echo ls head dd wc sleep grep od tr; do
         ln -s busybox "$extra/containers/bb/rootfs/bin/$a"
