@@ -148,6 +148,12 @@ static unsigned bpf_access(const char *a)
                (strchr(a, 'w') ? BPF_DEVCG_ACC_WRITE : 0);
 }
 
+/* A jump from index at to the next rule (index len of this block). */
+static int16_t skip_to(size_t len, size_t at)
+{
+        return (int16_t) (len - at - 1);
+}
+
 /* One rule: a run of "if it differs, jump past this rule" tests, then return its verdict. */
 static size_t emit_rule(struct bpf_insn *p, const struct cgroup_device_rule *d)
 {
@@ -158,21 +164,26 @@ static size_t emit_rule(struct bpf_insn *p, const struct cgroup_device_rule *d)
              ma = d->major >= 0, mi = d->minor >= 0;
 
         len += t + 3 * a + ma + mi;
-        if (t)
-                p[n++] = INSN(BPF_JMP | BPF_JNE | BPF_K, 2, 0, (int16_t) (len - n - 1),
-                              d->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
+        if (t) {
+                p[n] = INSN(BPF_JMP | BPF_JNE | BPF_K, 2, 0, skip_to(len, n),
+                            d->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
+                n++;
+        }
         if (a) {
                 /* The request's access bits must all be among the rule's. */
                 p[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 1, 3, 0, 0);
                 p[n++] = INSN(BPF_ALU64 | BPF_AND | BPF_K, 1, 0, 0, (int32_t) (~acc & 7));
-                p[n++] = INSN(BPF_JMP | BPF_JNE | BPF_K, 1, 0, (int16_t) (len - n - 1), 0);
+                p[n] = INSN(BPF_JMP | BPF_JNE | BPF_K, 1, 0, skip_to(len, n), 0);
+                n++;
         }
-        if (ma)
-                p[n++] = INSN(BPF_JMP | BPF_JNE | BPF_K, 4, 0, (int16_t) (len - n - 1),
-                              (int32_t) d->major);
-        if (mi)
-                p[n++] = INSN(BPF_JMP | BPF_JNE | BPF_K, 5, 0, (int16_t) (len - n - 1),
-                              (int32_t) d->minor);
+        if (ma) {
+                p[n] = INSN(BPF_JMP | BPF_JNE | BPF_K, 4, 0, skip_to(len, n), (int32_t) d->major);
+                n++;
+        }
+        if (mi) {
+                p[n] = INSN(BPF_JMP | BPF_JNE | BPF_K, 5, 0, skip_to(len, n), (int32_t) d->minor);
+                n++;
+        }
         p[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, d->allow ? 1 : 0);
         p[n++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
         return n;
@@ -258,10 +269,14 @@ static int apply_v2(const struct hier *h, const struct cgroup_device_rule *v, si
         attr.insns = (uint64_t) (uintptr_t) insns;
         attr.insn_cnt = (uint32_t) len;
         attr.license = (uint64_t) (uintptr_t) "Apache-2.0";
-        attr.log_buf = (uint64_t) (uintptr_t) log;
-        attr.log_size = sizeof(log);
-        attr.log_level = 1;
         prog = sys_bpf(BPF_PROG_LOAD, &attr);
+        if (prog < 0) {
+                /* Again with the verifier's log, for the message (its tail says why). */
+                attr.log_buf = (uint64_t) (uintptr_t) log;
+                attr.log_size = sizeof(log);
+                attr.log_level = 1;
+                (void) sys_bpf(BPF_PROG_LOAD, &attr);
+        }
         if (prog < 0)
                 return agent_error_set(err, -prog,
                                        "cgroup `%s`: load the device program (%zu "
