@@ -58,14 +58,17 @@ static void fuzz_uevent(const uint8_t *data, size_t size)
 
 static void fuzz_strings(const uint8_t *data, size_t size)
 {
-        char *s = xstrndup((const char *) data, size);
-        const char *second = s + strlen(s) + 1;
+        char *s = xzalloc(size + 2);
+        const char *second;
         struct pci_path p;
         struct pci_addr a;
         struct devmatch m;
         unsigned id, lun;
         char buf[PCI_PATH_STR_MAX + 1];
 
+        /* Two strings: up to the first NUL, and what follows (both NUL-terminated). */
+        memcpy(s, data, size);
+        second = s + strlen(s) + 1;
         if (pci_path_parse(s, &p) == 0)
                 pci_path_format(&p, buf, sizeof(buf));
         if (pci_addr_parse(s, &a) == 0)
