@@ -61,7 +61,8 @@ static void op_cancel(struct rpc_call *call, void *data)
 {
         struct op *o = data;
 
-        (void) call;
+        /* The call is parked on a list head inside the op: off it before the op goes. */
+        list_del(&call->park_node);
         o->call = NULL;
         /* A running child is reaped later; its callback frees the op. */
         if (!o->child_running)
@@ -324,7 +325,8 @@ int hotplug_mem_probe(struct agent *a, struct rpc_call *call,
                 return r;
         o->n_addrs = req->n_memhotplugprobeaddr;
         o->addrs = xzalloc((o->n_addrs + 1) * sizeof(*o->addrs));
-        memcpy(o->addrs, req->memhotplugprobeaddr, o->n_addrs * sizeof(*o->addrs));
+        if (o->n_addrs)
+                memcpy(o->addrs, req->memhotplugprobeaddr, o->n_addrs * sizeof(*o->addrs));
         o->arg = xasprintf("%s/devices/system/memory/probe", devices_sysfs(a));
         r = op_fork(o, probe_child, NULL, err);
         if (r < 0) {

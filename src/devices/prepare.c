@@ -57,6 +57,7 @@ struct prep {
         struct command *mkfs;
         size_t mkfs_next;
         devices_prepared_fn fn;
+        char *label; /* "container `abc`", prefixed to errors answered later */
 };
 
 static void prep_free(struct prep *p)
@@ -68,6 +69,7 @@ static void prep_free(struct prep *p)
         }
         command_abandon(p->mkfs);
         free(p->items);
+        free(p->label);
         free(p);
 }
 
@@ -86,6 +88,8 @@ static void prep_fail(struct prep *p, struct agent_error *err)
 {
         struct rpc_call *call = p->call;
 
+        if (p->label)
+                agent_error_wrap(&err, "%s", p->label);
         rpc_call_unpark(call);
         prep_free(p);
         rpc_call_reply_error(call, err);
@@ -516,7 +520,8 @@ static int start_device(struct prep *p, size_t i, struct agent_error **err)
 
 static void prep_cancel(struct rpc_call *call, void *data)
 {
-        (void) call;
+        /* The call is parked on a list head inside the prep: off it before the prep goes. */
+        list_del(&call->park_node);
         prep_free(data);
 }
 
@@ -540,7 +545,7 @@ static int check_all(Grpc__Storage **storages, size_t n_storages, Grpc__Device *
 
 int devices_prepare(struct agent *a, struct rpc_call *call, Grpc__Storage **storages,
                     size_t n_storages, Grpc__Device **devices, size_t n_devices, Grpc__Spec *spec,
-                    devices_prepared_fn fn, struct agent_error **err)
+                    const char *label, devices_prepared_fn fn, struct agent_error **err)
 {
         struct prep *p;
         int r;
@@ -556,7 +561,8 @@ int devices_prepare(struct agent *a, struct rpc_call *call, Grpc__Storage **stor
                             .devices = devices,
                             .n_devices = n_devices,
                             .spec = spec,
-                            .fn = fn };
+                            .fn = fn,
+                            .label = label ? xstrdup(label) : NULL };
         list_init(&p->parked);
         for (size_t i = 0; r >= 0 && i < n_storages; i++) {
                 Grpc__Storage *s = storages[i];

@@ -26,7 +26,8 @@ typedef void (*devices_prepared_fn)(struct rpc_call *call, const struct cgroup_d
                                     size_t n_rules);
 
 /* Checks everything first (bad input never waits); returns -errno with err set on bad input,
- * else 0 after fn ran or the call was parked. */
+ * else 0 after fn ran or the call was parked. label ("container `abc`") prefixes the errors
+ * answered later. */
 int devices_prepare(struct agent *a, struct rpc_call *call, Grpc__Storage **storages,
                     size_t n_storages, Grpc__Device **devices, size_t n_devices, Grpc__Spec *spec,
-                    devices_prepared_fn fn, struct agent_error **err);
+                    const char *label, devices_prepared_fn fn, struct agent_error **err);

@@ -4,6 +4,7 @@
 #include "agent/container.h"
 #include "base/cleanup.h"
 #include "base/log.h"
+#include "base/util.h"
 #include "devices/prepare.h"
 #include "storage/storage.h"
 #include "engine/cgroup.h"
@@ -47,6 +48,7 @@ int rpc_create_container(struct rpc_call *call, const ProtobufCMessage *msg,
 {
         Grpc__CreateContainerRequest *req = (Grpc__CreateContainerRequest *) msg;
         struct agent *a = call->session->agent;
+        _cleanup_free_ char *label = NULL;
         int r;
 
         r = container_validate_request(req, err);
@@ -58,8 +60,9 @@ int rpc_create_container(struct rpc_call *call, const ProtobufCMessage *msg,
         r = storage_check_list(req->storages, req->n_storages, a->run_dir, req->container_id, err);
         if (r < 0)
                 return agent_error_wrap(err, "container `%s`", req->container_id);
+        label = xasprintf("container `%s`", req->container_id);
         r = devices_prepare(a, call, req->storages, req->n_storages, req->devices, req->n_devices,
-                            req->oci, create_prepared, err);
+                            req->oci, label, create_prepared, err);
         return r < 0 ? agent_error_wrap(err, "container `%s`", req->container_id) : 0;
 }
 

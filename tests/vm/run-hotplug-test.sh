@@ -336,6 +336,12 @@ case $o in
 *) fail "never-plugged disk: $o" ;;
 esac
 [ "$(c check 2>&1)" = SERVING ] && ok "the agent keeps serving" || fail "agent not serving"
+# A caller that goes away while its CreateContainer waits: the wait is cancelled.
+timeout 2 "$ctl" --addr "unix://$sock" create "$(mkbundle st8 true)" st8 \
+        "$(storage blk 07/00 gone)" >/dev/null 2>&1 || true
+sleep 0.5
+[ "$(c check 2>&1)" = SERVING ] && ok "a disconnect cancels a parked device wait" ||
+        fail "agent not serving after a disconnect during a device wait"
 o=$(c create "$(mkbundle st6 true)" st6 \
         'device={"id":"0:9","type":"scsi","container_path":"/dev/x"}' 2>&1) || true
 case $o in
