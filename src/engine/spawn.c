@@ -22,10 +22,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-
 static const struct {
         const char *name;
         int flag;
@@ -250,6 +246,22 @@ static void stage2_setup_root(const struct spawn_config *cfg, int sync_fd)
                 child_fail(sync_fd, -r, "%s", what[0] ? what : "set up the root filesystem");
 }
 
+/* Closes every fd from 3 up except keep_a and keep_b (either may be -1). */
+static void close_all_but(int keep_a, int keep_b)
+{
+        unsigned lo = 3;
+        int keep[2] = { keep_a < keep_b ? keep_a : keep_b, keep_a < keep_b ? keep_b : keep_a };
+
+        for (int i = 0; i < 2; i++) {
+                if (keep[i] < (int) lo)
+                        continue;
+                if ((unsigned) keep[i] > lo)
+                        (void) syscall(SYS_close_range, lo, (unsigned) keep[i] - 1, 0U);
+                lo = (unsigned) keep[i] + 1;
+        }
+        (void) syscall(SYS_close_range, lo, ~0U, 0U);
+}
+
 /* Moves the given fds onto 0, 1, 2 without clobbering one with another. */
 static void stage2_stdio(const struct spawn_config *cfg, int sync_fd)
 {
@@ -389,8 +401,10 @@ static void __attribute__((noreturn)) stage2(const struct spawn_config *cfg, int
         r = spawn_find_executable(p->args[0], p->env, p->n_env, exe, sizeof(exe));
         if (r < 0)
                 child_fail(sync_fd, -r, "executable `%s` not found in the container", p->args[0]);
-        /* Every other inherited fd must not reach the container. */
-        (void) syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+        /* Every other inherited fd must not reach the container, nor stay open while it waits
+         * for START: a created container holding the agent's serial port would keep the next
+         * host connection out (EBUSY). Only the sync socket and the exec FIFO stay. */
+        close_all_but(sync_fd, exec_fifo_path_fd);
         if (cfg->init) {
                 if (spawn_send(sync_fd, SPAWN_MSG_READY, 0) < 0)
                         _exit(1);
