@@ -47,6 +47,8 @@ struct process {
         enum process_state state;
         bool exec_due; /* START was sent (init) or no START is needed (exec) */
         int exit_code;
+        int wait_status;   /* raw waitpid status once EXITED */
+        int stage1_status; /* raw waitpid status of stage 1 once reaped */
         struct stdio stdio;
         int sync_fd;
         struct loop_io *sync_io;
