@@ -3,6 +3,7 @@
 #include "base/cleanup.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "rpc/strings.h"
 #include "ttrpc/status.h"
 
 #include "agent.pb-c.h"
@@ -102,15 +103,23 @@ void rpc_dispatch_oversize(struct rpc_session *s, const struct ttrpc_header *h)
                   TTRPC_MESSAGE_LENGTH_MAX);
 }
 
-/* Decodes the method's request message; an absent payload is the empty message. */
+/* Decodes the method's request message; an absent payload is the empty message. A string
+ * field with a NUL inside is refused here, before anything can use its truncated value. */
 static int decode_payload(const ProtobufCMethodDescriptor *m, const Ttrpc__Request *req,
-                          ProtobufCMessage **ret)
+                          ProtobufCMessage **ret, char *nul_field, size_t size)
 {
         static const uint8_t empty[1];
         const uint8_t *data = req->payload.len ? req->payload.data : empty;
 
         *ret = protobuf_c_message_unpack(m->input, NULL, req->payload.len, data);
-        return *ret ? 0 : -EBADMSG;
+        if (!*ret)
+                return -EBADMSG;
+        if (rpc_strings_check(m->input, data, req->payload.len, nul_field, size) < 0) {
+                protobuf_c_message_free_unpacked(*ret, NULL);
+                *ret = NULL;
+                return -EINVAL;
+        }
+        return 0;
 }
 
 static void call_handler(struct rpc_session *s, const Ttrpc__Request *req,
@@ -121,9 +130,16 @@ static void call_handler(struct rpc_session *s, const Ttrpc__Request *req,
         _cleanup_free_ char *full = xasprintf("%s/%s", req->service, req->method);
         ProtobufCMessage *msg = NULL;
         struct rpc_call *call;
+        char field[256];
         int r;
 
-        if (decode_payload(m, req, &msg) < 0) {
+        r = decode_payload(m, req, &msg, field, sizeof(field));
+        if (r == -EINVAL) {
+                reply_now(s, stream_id, RPC_INVALID_ARGUMENT, "%s: field `%s` contains a NUL byte",
+                          full, field);
+                return;
+        }
+        if (r < 0) {
                 reply_now(s, stream_id, RPC_INVALID_ARGUMENT, "%s: cannot decode `%s` payload",
                           full, m->input->name);
                 return;
@@ -146,11 +162,19 @@ static void dispatch_request(struct rpc_session *s, uint32_t stream_id, const ui
         const ProtobufCMethodDescriptor *m;
         Ttrpc__Request *req;
         rpc_handler_fn handler;
+        char field[256];
 
         req = ttrpc__request__unpack(NULL, len, body);
         if (!req) {
                 reply_now(s, stream_id, RPC_INVALID_ARGUMENT,
                           "unmarshal request error: not a valid ttrpc Request");
+                return;
+        }
+        /* "grpc.AgentService\0x" must not pass for the service it starts with. */
+        if (rpc_strings_check(&ttrpc__request__descriptor, body, len, field, sizeof(field)) < 0) {
+                reply_now(s, stream_id, RPC_INVALID_ARGUMENT,
+                          "unmarshal request error: field `%s` contains a NUL byte", field);
+                ttrpc__request__free_unpacked(req, NULL);
                 return;
         }
         m = rpc_dispatch_find_method(req->service, req->method, &svc);

@@ -204,9 +204,42 @@ static void test_failed_creates_leave_nothing(void **state)
         }
 }
 
+/* ---- strings with a NUL inside ---- */
+
+/* A container id "ab\0/../x" (hand-encoded: protobuf-c would stop at the NUL) and a NUL inside
+ * an argument are refused by the decoder, naming the field; nothing called "ab" appears. */
+static void test_nul_in_strings(void **state)
+{
+        static const uint8_t id[] = "\x0a\x08"
+                                    "ab\0/../x";
+        static const uint8_t arg[] = "\x0a\x02"
+                                     "ab"
+                                     "\x32\x0b\x12\x09\x22\x02"
+                                     "ls"
+                                     "\x22\x03"
+                                     "a\0b";
+        struct ttrpc_status st = { 0 };
+
+        (void) state;
+        assert_int_equal(ttrpc_client_call_raw(cl, "grpc.AgentService", "CreateContainer", id,
+                                               sizeof(id) - 1, 0, &st, NULL, NULL),
+                         0);
+        assert_int_equal(st.code, RPC_INVALID_ARGUMENT);
+        assert_non_null(strstr(st.message, "field `container_id` contains a NUL byte"));
+        assert_int_equal(ttrpc_client_call_raw(cl, "grpc.AgentService", "CreateContainer", arg,
+                                               sizeof(arg) - 1, 0, &st, NULL, NULL),
+                         0);
+        assert_int_equal(st.code, RPC_INVALID_ARGUMENT);
+        assert_non_null(strstr(st.message, "field `OCI.Process.Args` contains a NUL byte"));
+        assert_int_equal(ct_id_call(cl, "RemoveContainer", "ab", &st), RPC_NOT_FOUND);
+        ttrpc_status_done(&st);
+        assert_int_equal(ct_count_subdirs(ct_run_dir()), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_nul_in_strings),
                 cmocka_unit_test(test_failed_creates_leave_nothing),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
