@@ -46,6 +46,13 @@ static int teardown(void **state)
         return 0;
 }
 
+/* Bundle directories in the run dir (the pod's `sandbox` directory is not one). */
+static unsigned bundles_left(void)
+{
+        _cleanup_free_ char *sandbox = xasprintf("%s/sandbox", ct_run_dir());
+        return ct_count_subdirs(ct_run_dir()) - (access(sandbox, F_OK) == 0);
+}
+
 /* ---- failed creates under load ---- */
 
 /* The smallest spec whose setup fails in the child: no mounts beyond the rootfs, so each
@@ -133,7 +140,7 @@ static void test_failed_creates_leave_nothing(void **state)
         _cleanup_free_ char *dir = xasprintf("%s/", ct_run_dir());
         unsigned total = RACE_CREATES, sent = 0, done = 0, codes[RPC_UNAUTHENTICATED + 1] = { 0 };
         char fd_dir[64];
-        unsigned fds0;
+        unsigned fds0, mounts0;
 
         (void) state;
         /* CATA_RACE_CREATES: more (or fewer) attempts by hand. */
@@ -148,6 +155,7 @@ static void test_failed_creates_leave_nothing(void **state)
                 ttrpc_status_done(&st);
         }
         fds0 = ct_count_dir(fd_dir);
+        mounts0 = ct_count_mounts_of_run_dir(); /* the pod's shared namespaces */
         load_start();
         while (done < total) {
                 while (sent < total && sent - done < RACE_WINDOW) {
@@ -183,8 +191,8 @@ static void test_failed_creates_leave_nothing(void **state)
                       done - codes[RPC_NOT_FOUND] - codes[RPC_INVALID_ARGUMENT]);
         /* Nothing registered: every id can be created again (spot checks), no bundle, no
          * cgroup, no mount, no fd, no child is left. */
-        assert_int_equal(ct_count_mounts_of_run_dir(), 0);
-        assert_int_equal(ct_count_subdirs(ct_run_dir()), 0);
+        assert_int_equal(ct_count_mounts_of_run_dir(), mounts0);
+        assert_int_equal(bundles_left(), 0);
         assert_int_equal(ct_count_dir(fd_dir), fds0);
         assert_int_equal(ct_count_children(agent.pid), 0);
         for (int i = 0; i < 3; i++) {
@@ -202,6 +210,40 @@ static void test_failed_creates_leave_nothing(void **state)
                 assert_int_equal(ct_id_call(cl, "RemoveContainer", id, &st), 0);
                 ttrpc_status_done(&st);
         }
+}
+
+/* ---- identities ---- */
+
+static char *spec_with_user(const char *id, const char *user)
+{
+        _cleanup_free_ char *process = xasprintf(",\"user\":%s", user);
+        return ct_spec(id, "[\"id\"]", process, NULL, NULL);
+}
+
+/* uid, gid or an additional gid (uid_t) -1 would leave the process root ("unchanged" to
+ * setresuid): refused before anything runs, naming the field. */
+static void test_unchanged_ids_refused(void **state)
+{
+        static const struct {
+                const char *user, *field;
+        } cases[] = {
+                { "{\"uid\":4294967295,\"gid\":0}", "process.user.uid: 4294967295" },
+                { "{\"uid\":0,\"gid\":4294967295}", "process.user.gid: 4294967295" },
+                { "{\"uid\":1,\"gid\":1,\"additionalGids\":[2,4294967295]}",
+                  "process.user.additionalGids[1]: 4294967295" },
+        };
+        struct ttrpc_status st = { 0 };
+
+        (void) state;
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                _cleanup_free_ char *spec = spec_with_user("id-minus-one", cases[i].user);
+                assert_int_equal(ct_create(cl, "id-minus-one", spec, false, &st),
+                                 RPC_INVALID_ARGUMENT);
+                if (!strstr(st.message, cases[i].field))
+                        fail_msg("expected `%s` in `%s`", cases[i].field, st.message);
+        }
+        ttrpc_status_done(&st);
+        assert_int_equal(bundles_left(), 0);
 }
 
 /* ---- strings with a NUL inside ---- */
@@ -233,12 +275,13 @@ static void test_nul_in_strings(void **state)
         assert_non_null(strstr(st.message, "field `OCI.Process.Args` contains a NUL byte"));
         assert_int_equal(ct_id_call(cl, "RemoveContainer", "ab", &st), RPC_NOT_FOUND);
         ttrpc_status_done(&st);
-        assert_int_equal(ct_count_subdirs(ct_run_dir()), 0);
+        assert_int_equal(bundles_left(), 0);
 }
 
 int main(void)
 {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_unchanged_ids_refused),
                 cmocka_unit_test(test_nul_in_strings),
                 cmocka_unit_test(test_failed_creates_leave_nothing),
         };
