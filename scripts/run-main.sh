@@ -11,7 +11,7 @@ work=$(mktemp -d /tmp/cata-main.XXXXXX)
 addr="unix://$work/agent.sock"
 : >"$work/cmdline" # an empty kernel command line: all defaults
 "$build/cata-agent" --addr "$addr" --cmdline "$work/cmdline" --run-dir "$work/run" \
-        2>"$work/agent.log" &
+        --resolv-conf "$work/resolv.conf" 2>"$work/agent.log" &
 agent=$!
 cleanup() {
         kill "$agent" 2>/dev/null || true
@@ -35,6 +35,8 @@ ctl() {
 ctl check
 ctl version
 ctl guest-details
+# A pod first, as Kata's runtime does: its hostname lives in the sandbox's uts namespace.
+ctl sandbox create id=demo-pod hostname=demo-pod
 
 # A bundle: busybox rootfs + an OCI config.json like the one Kata's runtime sends (pid, ipc,
 # uts and mount namespaces, no network namespace).
@@ -50,5 +52,7 @@ bundle_config '"sh", "-c", "echo pid $$ in $(hostname); exit 3"'
 echo "\$ cata-ctl run BUNDLE demo-exit   # exits with the container's code"
 "$build/cata-ctl" --addr "$addr" run "$work/bundle" demo-exit || echo "exit status: $?"
 echo
+# The pod ends: the agent tears everything down and stops serving (as PID 1 it powers off).
+ctl sandbox destroy
 echo "agent log (JSON lines, Kata's format), first lines:"
 head -n 3 "$work/agent.log"

@@ -3,11 +3,13 @@
 #include "agent/console.h"
 #include "agent/container.h"
 #include "agent/reaper.h"
-#include "agent/sandbox.h"
+#include "agent/command.h"
+#include "sandbox/sandbox.h"
 #include "agent/logsink.h"
 #include "base/error.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "network/linkwait.h"
 #include "rpc/call.h"
 #include "ttrpc/server.h"
 
@@ -96,6 +98,11 @@ int agent_start(struct agent *a, struct agent_error **err)
 
         list_init(&a->sessions);
         list_init(&a->containers);
+        storage_registry_init(&a->storage);
+        list_init(&a->commands);
+        list_init(&a->sandbox.create_waiters);
+        if (!a->resolv_conf)
+                a->resolv_conf = AGENT_DEFAULT_RESOLV_CONF;
         a->start_ns = now_ns();
         if (!a->run_dir)
                 a->run_dir = AGENT_DEFAULT_RUN_DIR;
@@ -138,8 +145,10 @@ void agent_stop(struct agent *a)
         while (!list_empty(&a->sessions))
                 rpc_session_free(list_first_entry(&a->sessions, struct rpc_session, node));
         a->n_sessions = 0;
-        container_free_all(a);
-        sandbox_release(a);
+        sandbox_release(a); /* the containers go with it */
+        storage_release_all(a);
+        linkwait_free(a);
+        command_free_all(a);
         reaper_free(a);
         console_stop(a);
         a->listener = ttrpc_listener_free(a->listener);

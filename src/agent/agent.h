@@ -13,6 +13,8 @@
 #include "base/error.h"
 #include "base/list.h"
 #include "event/loop.h"
+#include "storage/storage.h"
+#include "sandbox/sandbox.h"
 
 /* Concurrent connections: the shim keeps one; restarted shims, `shim delete` and debugging
  * tools add a few. 64 bounds what a flood of connects can cost. */
@@ -22,8 +24,10 @@ struct ttrpc_listener;
 struct logsink;
 struct console;
 struct reaper;
+struct linkwait;
 
-#define AGENT_DEFAULT_RUN_DIR "/run/kata-containers"
+#define AGENT_DEFAULT_RUN_DIR     "/run/kata-containers"
+#define AGENT_DEFAULT_RESOLV_CONF "/etc/resolv.conf"
 
 struct agent {
         struct loop *loop;
@@ -42,6 +46,12 @@ struct agent {
         pid_t sandbox_pid; /* init of the first container: its pid namespace is the sandbox's */
         char *sandbox_ipc; /* persistent namespaces the pod's containers share (sandbox.c) */
         char *sandbox_uts;
+        struct linkwait *linkwait;       /* UpdateInterface calls waiting for a hot-plugged NIC */
+        struct storage_registry storage; /* storages by mount point (src/storage/) */
+        struct sandbox sandbox;          /* CreateSandbox's state (src/sandbox/) */
+        struct list_node commands;       /* helper programs running in children (command.c) */
+        const char *resolv_conf; /* the guest's resolv.conf, where CreateSandbox's DNS goes */
+        bool dns_bound;
 };
 
 /* Sets up the loop, signals and the listener on config.server_addr. Fills err on failure. */

@@ -3,6 +3,7 @@
 #include "base/cleanup.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "network/iface.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -78,13 +79,6 @@ int boot_parse_proc_cgroups(const char *text, char ***ret)
         return (int) n;
 }
 
-static void strv_free(char **v)
-{
-        for (size_t i = 0; v && v[i]; i++)
-                free(v[i]);
-        free(v);
-}
-
 static int mount_cgroup_v1(struct agent_error **err)
 {
         _cleanup_free_ char *text = NULL;
@@ -130,4 +124,9 @@ int boot_open_console(void)
 {
         int fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
         return fd < 0 ? -errno : fd;
+}
+
+int boot_loopback_up(struct agent_error **err)
+{
+        return iface_set_up_by_name("lo", err);
 }

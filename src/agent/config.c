@@ -638,59 +638,6 @@ void agent_config_done(struct agent_config *c)
 /* ---- JSON ---- */
 
 /* Length of the valid UTF-8 sequence at s, or 0 (overlong forms and surrogates are invalid). */
-static size_t utf8_len(const unsigned char *s)
-{
-        if (s[0] < 0x80)
-                return 1;
-        if (s[0] >= 0xc2 && s[0] <= 0xdf)
-                return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-        if (s[0] >= 0xe0 && s[0] <= 0xef) {
-                unsigned lo = s[0] == 0xe0 ? 0xa0 : 0x80, hi = s[0] == 0xed ? 0x9f : 0xbf;
-                return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
-        }
-        if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-                unsigned lo = s[0] == 0xf0 ? 0x90 : 0x80, hi = s[0] == 0xf4 ? 0x8f : 0xbf;
-                return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 && (s[3] & 0xc0) == 0x80
-                               ? 4
-                               : 0;
-        }
-        return 0;
-}
-
-/* A JSON string literal (with quotes) or `null`. Invalid UTF-8 becomes U+FFFD so that strict
- * parsers accept the output. */
-static char *json_string(const char *s)
-{
-        const unsigned char *u = (const unsigned char *) s;
-        char *out, *o;
-
-        if (!s)
-                return xstrdup("null");
-        /* Worst case: every byte becomes a 6-byte escape. */
-        o = out = xmalloc(strlen(s) * 6 + 3);
-        *o++ = '"';
-        while (*u) {
-                size_t n = utf8_len(u);
-
-                if (*u == '"' || *u == '\\') {
-                        *o++ = '\\';
-                        *o++ = (char) *u++;
-                } else if (*u < 0x20) {
-                        o += sprintf(o, "\\u%04x", *u++);
-                } else if (n == 0) {
-                        o += sprintf(o, "\\ufffd");
-                        u++;
-                } else {
-                        memcpy(o, u, n);
-                        o += n;
-                        u += n;
-                }
-        }
-        *o++ = '"';
-        *o = '\0';
-        return out;
-}
-
 static const char *json_bool(bool b)
 {
         return b ? "true" : "false";
@@ -698,8 +645,8 @@ static const char *json_bool(bool b)
 
 char *agent_config_to_json(const struct agent_config *c)
 {
-        _cleanup_free_ char *addr = json_string(c->server_addr);
-        _cleanup_free_ char *file = json_string(c->config_file);
+        _cleanup_free_ char *addr = json_quote(c->server_addr);
+        _cleanup_free_ char *file = json_quote(c->config_file);
 
         return xasprintf("{\"log_level\":\"%s\",\"log_vport\":%" PRIu32 ",\"dev_mode\":%s,"
                          "\"trace\":%s,\"debug_console\":%s,\"debug_console_vport\":%" PRIu32 ","

@@ -4,7 +4,7 @@
 #include "agent/container.h"
 #include "agent/agent.h"
 #include "agent/reaper.h"
-#include "agent/sandbox.h"
+#include "sandbox/sandbox.h"
 #include "base/cleanup.h"
 #include "base/log.h"
 #include "base/util.h"
@@ -12,6 +12,8 @@
 #include "engine/identity.h"
 #include "engine/seccomp.h"
 #include "rpc/call.h"
+#include "storage/storage.h"
+#include "ttrpc/status.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -32,6 +34,7 @@ int process_spawn(struct process *p, struct spawn_config *cfg, const Grpc__Proce
 int process_start(struct process *p, struct rpc_call *call, struct agent_error **err);
 void container_process_gone(struct container *c);
 void container_setup_failed(struct container *c, const struct agent_error *err);
+bool container_started(struct container *c, struct list_node *pending);
 
 bool container_id_valid(const char *id)
 {
@@ -72,12 +75,24 @@ static void container_free(struct container *c)
 {
         _cleanup_error_ struct agent_error *err = NULL;
 
+        hooks_cancel(c);
+        if (c->start_call) {
+                rpc_call_unpark(c->start_call);
+                agent_error_setf(&err, ENOENT, "container `%s` was removed", c->id);
+                rpc_call_reply_error(c->start_call, err);
+                c->start_call = NULL;
+                err = agent_error_free(err);
+        }
+        oom_unwatch(c);
         while (!list_empty(&c->processes))
                 process_free(list_first_entry(&c->processes, struct process, node));
         if (c->cgroup && cgroup_destroy(c->cgroup, &err) < 0)
                 log_warn("container `%s`: %s", c->id, err->msg);
         c->cgroup = NULL;
         container_release_bundle(c);
+        storage_release(c->agent, c->storages);
+        if (c->bundle)
+                (void) rmdir(c->bundle); /* emptied by the storages (overlay rootfs, rw dirs) */
         loop_timer_free(c->remove_timer);
         list_del(&c->node);
         for (int i = 0; i < _SPAWN_NS_MAX; i++)
@@ -121,6 +136,8 @@ static void container_finish_remove(struct container *c)
                 agent_error_setf(&setup_err, c->setup_errno, "%s", c->setup_error);
         log_full(LOG_LEVEL_INFO, "container", (const char *const[]){ "container-id", c->id, NULL },
                  "container removed");
+        if (c->state != CONTAINER_CREATING)
+                hooks_run_detached(c, HOOK_POSTSTOP);
         container_free(c);
         /* Reply after the cleanup so "removed" means nothing is left. */
         while (!list_empty(&removers))
@@ -292,9 +309,10 @@ static int setup_bundle(struct container *c, struct agent_error **err)
                 return agent_error_set(err, errno, "create run directory `%s`", run_dir);
         c->bundle = xasprintf("%s/%s", run_dir, c->id);
         c->rootfs = xasprintf("%s/rootfs", c->bundle);
-        if (mkdir(c->bundle, 0700) < 0)
+        /* Both may exist already: a storage can be mounted there (overlay rootfs). */
+        if (mkdir(c->bundle, 0700) < 0 && errno != EEXIST)
                 return agent_error_set(err, errno, "create bundle `%s`", c->bundle);
-        if (mkdir(c->rootfs, 0755) < 0)
+        if (mkdir(c->rootfs, 0755) < 0 && errno != EEXIST)
                 return agent_error_set(err, errno, "create `%s`", c->rootfs);
         if (mount(c->req->oci->root->path, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
                 return agent_error_set(err, errno, "bind `%s` to `%s`", c->req->oci->root->path,
@@ -338,7 +356,7 @@ static int setup_namespaces(struct container *c, struct agent_error **err)
         free(c->ns_paths[SPAWN_NS_MNT]);
         c->ns_paths[SPAWN_NS_MNT] = NULL;
         c->ns[SPAWN_NS_PID].enabled = true;
-        if (c->req->sandbox_pidns && c->agent->sandbox_pid > 0) {
+        if ((c->req->sandbox_pidns || c->agent->sandbox.pidns) && c->agent->sandbox_pid > 0) {
                 free(c->ns_paths[SPAWN_NS_PID]);
                 c->ns_paths[SPAWN_NS_PID] = xasprintf("/proc/%d/ns/pid", c->agent->sandbox_pid);
         }
@@ -459,10 +477,14 @@ int container_create(struct agent *a, struct rpc_call *call, struct agent_error 
         list_init(&c->processes);
         list_init(&c->removers);
         list_init(&c->failed_create);
+        list_init(&c->start_waiters);
         list_add_tail(&a->containers, &c->node);
 
         choose_pipe_size(c);
-        r = setup_bundle(c, err);
+        /* Storages first, as Kata: the rootfs may be one of them. */
+        r = storage_acquire(a, req->storages, req->n_storages, c->id, &c->storages, err);
+        if (r >= 0)
+                r = setup_bundle(c, err);
         if (r >= 0)
                 r = setup_namespaces(c, err);
         if (r >= 0)
@@ -487,16 +509,102 @@ int container_create(struct agent *a, struct rpc_call *call, struct agent_error 
         return 0;
 }
 
+static int container_release_init(struct container *c, struct rpc_call *call,
+                                  struct agent_error **err)
+{
+        int r = process_start(c->init, call, err);
+
+        if (r >= 0 && c->sandbox_pidns_candidate && c->agent->sandbox_pid == 0)
+                c->agent->sandbox_pid = c->init->pid;
+        /* Kata watches every container but the sandbox's own (pause) for OOM kills. */
+        if (r >= 0 && !streq(c->id, c->agent->sandbox.id))
+                (void) oom_watch(c);
+        return r;
+}
+
+static void prestart_done(struct container *c, const struct agent_error *err)
+{
+        _cleanup_error_ struct agent_error *start_err = NULL;
+        struct rpc_call *call = c->start_call;
+
+        c->start_call = NULL;
+        if (!call)
+                return; /* the caller went away; the container stays created */
+        rpc_call_unpark(call);
+        if (err)
+                rpc_call_reply_error(call, err);
+        else if (!c->init || c->removing)
+                rpc_call_reply_status(call, RPC_NOT_FOUND, "container `%s` has no init process",
+                                      c->id);
+        else if (container_release_init(c, call, &start_err) < 0)
+                rpc_call_reply_error(call, start_err);
+}
+
+static void start_cancel(struct rpc_call *call, void *data)
+{
+        struct container *c = data;
+
+        (void) call;
+        c->start_call = NULL;
+}
+
+/* Prestart hooks run when StartContainer arrives, before the init process is released: its
+ * namespaces exist and its rootfs is in place (Kata runs them a little earlier, before
+ * pivot_root; hooks that look at the container's namespaces see the same either way). */
 int container_start(struct container *c, struct rpc_call *call, struct agent_error **err)
 {
         int r;
 
         if (!c->init || c->removing)
                 return agent_error_setf(err, ENOENT, "container `%s` has no init process", c->id);
-        r = process_start(c->init, call, err);
-        if (r >= 0 && c->sandbox_pidns_candidate && c->agent->sandbox_pid == 0)
-                c->agent->sandbox_pid = c->init->pid;
-        return r;
+        if (!hooks_any(c, HOOK_PRESTART))
+                return container_release_init(c, call, err);
+        if (c->start_call || c->hooks_run)
+                return agent_error_setf(err, EBUSY, "container `%s` is already starting", c->id);
+        r = rpc_call_park(call, &c->start_waiters, start_cancel, c, err);
+        if (r < 0)
+                return r;
+        c->start_call = call;
+        r = hooks_run(c, HOOK_PRESTART, prestart_done);
+        if (r < 0) {
+                c->start_call = NULL;
+                rpc_call_unpark(call);
+                return agent_error_set(err, -r, "container `%s`: prestart hooks", c->id);
+        }
+        return 0;
+}
+
+static void poststart_done(struct container *c, const struct agent_error *err)
+{
+        struct rpc_call *call = c->start_call;
+
+        /* As in the OCI spec: a failed poststart hook is logged, the container runs on. */
+        if (err)
+                log_warn("%s", err->msg);
+        c->start_call = NULL;
+        if (call) {
+                rpc_call_unpark(call);
+                rpc_call_reply(call, NULL);
+        }
+}
+
+/* The init process exec'd. Like Kata, StartContainer answers once the poststart hooks ran: true
+ * when this took the call (parked on `pending`) for that. */
+bool container_started(struct container *c, struct list_node *pending)
+{
+        struct rpc_call *call;
+
+        if (list_empty(pending) || !hooks_any(c, HOOK_POSTSTART) || c->hooks_run)
+                return false;
+        call = rpc_call_from_park_node(pending->next);
+        rpc_call_unpark(call);
+        (void) rpc_call_park(call, &c->start_waiters, start_cancel, c, NULL);
+        c->start_call = call;
+        if (hooks_run(c, HOOK_POSTSTART, poststart_done) < 0) {
+                log_warn("container `%s`: poststart hooks not run", c->id);
+                poststart_done(c, NULL);
+        }
+        return true;
 }
 
 int container_pause(struct container *c, bool pause, struct agent_error **err)

@@ -25,6 +25,7 @@ struct args {
         const char *log_addr;
         const char *console_addr;
         const char *run_dir;
+        const char *resolv_conf;
         bool print_config;
 };
 
@@ -47,6 +48,8 @@ static void usage(FILE *f)
               "      --console-addr ADDR  serve the debug console on ADDR\n"
               "      --run-dir DIR        container bundles go to DIR/<id> (default\n"
               "                           /run/kata-containers)\n"
+              "      --resolv-conf FILE   where CreateSandbox's DNS is bound (default\n"
+              "                           /etc/resolv.conf)\n"
               "      --print-config       print the effective configuration as JSON and exit\n"
               "  -V, --version            print the version and exit\n"
               "  -h, --help               show this help\n",
@@ -56,7 +59,13 @@ static void usage(FILE *f)
 /* Returns 1 to continue, 0 to exit successfully, -1 on a usage error. */
 static int parse_args(int argc, char **argv, struct args *args)
 {
-        enum { OPT_LOG_ADDR = 0x100, OPT_CONSOLE_ADDR, OPT_PRINT_CONFIG, OPT_RUN_DIR };
+        enum {
+                OPT_LOG_ADDR = 0x100,
+                OPT_CONSOLE_ADDR,
+                OPT_PRINT_CONFIG,
+                OPT_RUN_DIR,
+                OPT_RESOLV_CONF
+        };
         static const struct option opts[] = {
                 { "addr", required_argument, NULL, 'a' },
                 { "cmdline", required_argument, NULL, 'c' },
@@ -65,6 +74,7 @@ static int parse_args(int argc, char **argv, struct args *args)
                 { "console-addr", required_argument, NULL, OPT_CONSOLE_ADDR },
                 { "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
                 { "run-dir", required_argument, NULL, OPT_RUN_DIR },
+                { "resolv-conf", required_argument, NULL, OPT_RESOLV_CONF },
                 { "version", no_argument, NULL, 'V' },
                 { "help", no_argument, NULL, 'h' },
                 { 0 },
@@ -93,6 +103,9 @@ static int parse_args(int argc, char **argv, struct args *args)
                         break;
                 case OPT_RUN_DIR:
                         args->run_dir = optarg;
+                        break;
+                case OPT_RESOLV_CONF:
+                        args->resolv_conf = optarg;
                         break;
                 case 'V':
                         printf("cata-agent %s (ttRPC API %s)\n", CATA_VERSION, CATA_GRPC_VERSION);
@@ -160,6 +173,9 @@ static void init_after_config(struct agent *a)
 
         if (boot_mount_cgroups(a->config.unified_cgroup_hierarchy, &err) < 0)
                 log_full(LOG_LEVEL_ERROR, "boot", NULL, "%s", err->msg);
+        agent_error_freep(&err);
+        if (boot_loopback_up(&err) < 0)
+                log_full(LOG_LEVEL_ERROR, "boot", NULL, "%s", err->msg);
 }
 
 static void apply_side_channels(struct agent *a, const struct args *args)
@@ -177,7 +193,8 @@ static void apply_side_channels(struct agent *a, const struct args *args)
 }
 
 /* As PID 1 there is no returning: the kernel would panic. Keep serving whatever still works
- * (the debug console, signals), and power off only if the loop itself breaks. */
+ * (the debug console, signals), and power off only if the loop itself breaks, or once
+ * DestroySandbox ended the pod (as the Rust agent does). */
 static int __attribute__((noreturn)) init_never_exit(struct agent *a)
 {
         for (;;) {
@@ -185,6 +202,12 @@ static int __attribute__((noreturn)) init_never_exit(struct agent *a)
                         (void) agent_run(a);
                 else
                         (void) pause();
+                if (a->sandbox.destroyed) {
+                        log_info("sandbox destroyed; powering off");
+                        agent_stop(a);
+                        sync();
+                        (void) reboot(RB_POWER_OFF);
+                }
                 log_full(LOG_LEVEL_CRITICAL, "root", NULL, "event loop ended; powering off");
                 sync();
                 (void) reboot(RB_POWER_OFF);
@@ -217,6 +240,8 @@ int main(int argc, char **argv)
         apply_side_channels(&a, &args);
         if (args.run_dir)
                 a.run_dir = args.run_dir;
+        if (args.resolv_conf)
+                a.resolv_conf = args.resolv_conf;
         r = agent_start(&a, &err);
         if (r < 0) {
                 log_full(LOG_LEVEL_CRITICAL, "root", NULL, "cannot start: %s", err->msg);

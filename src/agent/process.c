@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 void container_process_gone(struct container *c);
+bool container_started(struct container *c, struct list_node *pending);
 void container_setup_failed(struct container *c, const struct agent_error *err);
 
 struct process *process_find(struct container *c, const char *exec_id)
@@ -263,7 +264,8 @@ static void handle_eof(struct process *p)
                                 p->state == PROCESS_EXITED ? CONTAINER_STOPPED : CONTAINER_RUNNING;
                 if (p->state != PROCESS_EXITED)
                         p->state = PROCESS_RUNNING;
-                pending_reply_ok(p);
+                if (!p->init || !container_started(p->container, &p->pending))
+                        pending_reply_ok(p);
                 return;
         }
         agent_error_setf(&err, ECHILD, "container `%s`: exec `%s`: the process exited during setup",

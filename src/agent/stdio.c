@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "rpc/call.h"
+#include "ttrpc/status.h"
 
 #include "agent.pb-c.h"
 
@@ -150,6 +151,32 @@ static void reply_data(struct rpc_call *call, const uint8_t *data, size_t len)
         rpc_call_reply(call, &resp.base);
 }
 
+/* End of output, as every runtime understands it: the first read at EOF gets OK with empty
+ * data (Kata >= 3.27 stops there), every later one an error (Kata <= 3.26 copies until a read
+ * fails, and would spin on empty OKs for ever). */
+static void reply_eof(struct stdio_out *o, struct rpc_call *call)
+{
+        if (!o->eof_served) {
+                o->eof_served = true;
+                reply_data(call, NULL, 0);
+                return;
+        }
+        rpc_call_reply_status(call, RPC_INTERNAL, "%s: end of stream (EOF was already returned)",
+                              o->name);
+}
+
+/* Answers one read with n buffered bytes, or with the end of the stream when none is left. */
+static void out_reply(struct stdio_out *o, struct rpc_call *call, size_t n)
+{
+        if (n == 0 && o->len == 0 && o->eof) {
+                reply_eof(o, call);
+                return;
+        }
+        reply_data(call, o->buf + o->off, n);
+        o->off += n;
+        o->len -= n;
+}
+
 static uint32_t reader_len(const struct rpc_call *call)
 {
         const Grpc__ReadStreamRequest *req = (const Grpc__ReadStreamRequest *) call->req;
@@ -186,9 +213,7 @@ static void out_serve(struct stdio_out *o)
 
                 if (n > o->len)
                         n = o->len;
-                reply_data(call, o->buf + o->off, n);
-                o->off += n;
-                o->len -= n;
+                out_reply(o, call, n);
         }
         if (o->len == 0) {
                 o->off = 0;
@@ -338,9 +363,7 @@ int stdio_read(struct stdio *s, bool stderr_stream, struct rpc_call *call, uint3
                 size_t n = len > STDIO_READ_MAX ? STDIO_READ_MAX : len;
                 if (n > o->len)
                         n = o->len;
-                reply_data(call, o->buf + o->off, n);
-                o->off += n;
-                o->len -= n;
+                out_reply(o, call, n);
                 out_serve(o);
                 return 0;
         }

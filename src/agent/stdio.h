@@ -13,13 +13,15 @@
  * reordered. The buffer is freed once it stayed empty for a second, so an idle stream costs no
  * buffer memory while a busy one does not reallocate on every read.
  *
- * Kata's semantics: a read returns at most `len` bytes and parks while nothing is buffered; EOF
- * is OK with empty data. When the process exits, readers wait at most STDIO_DRAIN_MS for the rest
- * (a daemonised grandchild may hold the pipe open for ever); after that window the stream is at
- * EOF for good (sticky, unlike the Rust agent's notify that only wakes readers already waiting),
- * but never while output is still waiting in the pipe or our buffer is full: the window is for
- * a grandchild that holds the pipe, not a reason to drop what the process wrote.
- * A terminal process has one pty: stdout and stderr both read its master, stdin writes to it.
+ * Kata's semantics: a read returns at most `len` bytes and parks while nothing is buffered. The
+ * first read at EOF is OK with empty data (Kata >= 3.27 stops there); every later read of that
+ * stream is an INTERNAL error (Kata <= 3.26 stops only on an error). When the process exits,
+ * readers wait at most STDIO_DRAIN_MS for the rest (a daemonised grandchild may hold the pipe open
+ * for ever); after that window the stream is at EOF for good (sticky, unlike the Rust agent's
+ * notify that only wakes readers already waiting), but never while output is still waiting in the
+ * pipe or our buffer is full: the window is for a grandchild that holds the pipe, not a reason to
+ * drop what the process wrote. A terminal process has one pty: stdout and stderr both read its
+ * master, stdin writes to it.
  */
 
 #include <stdbool.h>
@@ -46,6 +48,7 @@ struct stdio_out {
         size_t cap, off, len; /* data is buf[off .. off+len) */
         bool paused;          /* buffer full: not reading */
         bool eof;             /* no more data will arrive; what is buffered is still served */
+        bool eof_served;      /* a read was answered with EOF (empty data): later ones fail */
         struct list_node readers;
         struct loop_timer *drain_timer;
         struct loop_timer *idle_timer;

@@ -49,3 +49,10 @@ uint64_t now_ns(void);
 
 /* Sets O_NONBLOCK. */
 int fd_nonblock(int fd, bool nonblock);
+
+/* A JSON string literal (with quotes), or `null` for NULL; invalid UTF-8 becomes U+FFFD. */
+char *json_quote(const char *s);
+
+/* NULL-terminated string vectors (NULL is the empty vector). */
+size_t strv_len(const char *const *v);
+void strv_free(char **v);

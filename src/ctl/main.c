@@ -236,6 +236,24 @@ static const struct ctl_command commands[] = {
         { "stats", "ID", 1, 1, ctl_cmd_stats, "StatsContainer: cgroup statistics" },
         { "rm", "ID [TIMEOUT]", 1, 2, ctl_cmd_rm, "RemoveContainer (kills what is left)" },
         { "metrics", "", 0, 0, cmd_metrics, "GetMetrics: the Prometheus text" },
+        { "iface", "list|update JSON", 1, 2, ctl_cmd_iface,
+          "ListInterfaces, or UpdateInterface (agent-ctl's JSON: {\"interface\": {...}})" },
+        { "route", "list|update JSON", 1, 2, ctl_cmd_route,
+          "ListRoutes, or UpdateRoutes ({\"routes\": {\"Routes\": [...]}})" },
+        { "arp", "add JSON", 2, 2, ctl_cmd_arp,
+          "AddARPNeighbors ({\"neighbors\": {\"ARPNeighbors\": [...]}})" },
+        { "iptables", "get|set [-6] [FILE]", 1, 3, ctl_cmd_iptables,
+          "GetIPTables (print the rules), or SetIPTables from FILE or - (stdin)" },
+        { "sandbox", "create [KEY=VALUE...] | destroy", 1, 64, ctl_cmd_sandbox,
+          "CreateSandbox (id= hostname= dns=LINE hooks=DIR module=NAME[:P,...] pidns\n"
+          "storage=JSON, each repeatable where it makes sense) or DestroySandbox" },
+        { "oom-events", "[COUNT]", 0, 1, ctl_cmd_oom_events,
+          "GetOOMEvent in a loop: print the id of each OOM-killed container (COUNT, then exit)" },
+        { "copy-file", "SRC DEST", 2, 2, ctl_cmd_copy_file,
+          "CopyFile: a file (in 1 MiB chunks), directory or symlink to DEST in the guest (below\n"
+          "/run/kata-containers/shared/containers/), keeping mode and owner" },
+        { "volume-stats", "PATH", 1, 1, ctl_cmd_volume_stats,
+          "GetVolumeStats: bytes and inodes of the file system at PATH in the guest" },
 };
 
 static void usage(FILE *f)

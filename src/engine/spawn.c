@@ -163,8 +163,7 @@ static void child_expect(int sync_fd, enum spawn_msg_type type)
         }
 }
 
-/* The agent blocks its signals for signalfd and ignores SIGPIPE: undo both. */
-static void child_reset_signals(void)
+void spawn_child_reset_signals(void)
 {
         sigset_t none;
 
@@ -416,7 +415,7 @@ static void __attribute__((noreturn)) stage1(const struct spawn_config *cfg, int
         _cleanup_error_ struct agent_error *err = NULL;
         long pid;
 
-        child_reset_signals();
+        spawn_child_reset_signals();
         /* Still the runtime's credentials and mount namespace: the path resolves and its
          * directories are searchable (a user namespace's root may not search them). */
         if (cfg->init && cfg->exec_fifo) {

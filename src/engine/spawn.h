@@ -115,3 +115,7 @@ int spawn_recv(int sync_fd, struct spawn_msg *ret);
 /* Resolves argv[0] the way execvp would, using PATH from env (or a default), relative to the
  * current root. Fills buf; returns 0 or -ENOENT/-EACCES. Pure apart from access(2). */
 int spawn_find_executable(const char *name, char *const *env, size_t n_env, char *buf, size_t size);
+
+/* In a freshly forked child of the agent: the agent blocks its signals for signalfd and ignores
+ * SIGPIPE; undo both before exec. */
+void spawn_child_reset_signals(void);

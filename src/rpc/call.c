@@ -216,3 +216,14 @@ int rpc_call_park(struct rpc_call *call, struct list_node *waiters, rpc_cancel_f
         list_add_tail(waiters, &call->park_node);
         return 0;
 }
+
+void rpc_call_unpark(struct rpc_call *call)
+{
+        if (!call->parked)
+                return;
+        call->session->n_parked--;
+        call->parked = false;
+        call->cancel = NULL;
+        call->cancel_data = NULL;
+        list_del(&call->park_node);
+}

@@ -87,4 +87,8 @@ void rpc_call_reply_status(struct rpc_call *call, int code, const char *fmt, ...
 int rpc_call_park(struct rpc_call *call, struct list_node *waiters, rpc_cancel_fn cancel,
                   void *data, struct agent_error **err);
 
+/* Takes a parked call off its waiter list (no cancel callback); it is the caller's to answer or
+ * park again. */
+void rpc_call_unpark(struct rpc_call *call);
+
 #define rpc_call_from_park_node(n) list_entry((n), struct rpc_call, park_node)

@@ -47,6 +47,21 @@ static const struct rpc_method methods[] = {
         { "grpc.AgentService", "CloseStdin", rpc_close_stdin },
         { "grpc.AgentService", "TtyWinResize", rpc_tty_win_resize },
         { "grpc.AgentService", "GetMetrics", rpc_get_metrics },
+        { "grpc.AgentService", "CopyFile", rpc_copy_file },
+        { "grpc.AgentService", "GetVolumeStats", rpc_get_volume_stats },
+        { "grpc.AgentService", "UpdateEphemeralMounts", rpc_update_ephemeral_mounts },
+        { "grpc.AgentService", "RemoveStaleVirtiofsShareMounts",
+          rpc_remove_stale_virtiofs_share_mounts },
+        { "grpc.AgentService", "UpdateInterface", rpc_update_interface },
+        { "grpc.AgentService", "UpdateRoutes", rpc_update_routes },
+        { "grpc.AgentService", "ListInterfaces", rpc_list_interfaces },
+        { "grpc.AgentService", "ListRoutes", rpc_list_routes },
+        { "grpc.AgentService", "AddARPNeighbors", rpc_add_arp_neighbors },
+        { "grpc.AgentService", "GetIPTables", rpc_get_ip_tables },
+        { "grpc.AgentService", "SetIPTables", rpc_set_ip_tables },
+        { "grpc.AgentService", "CreateSandbox", rpc_create_sandbox },
+        { "grpc.AgentService", "DestroySandbox", rpc_destroy_sandbox },
+        { "grpc.AgentService", "GetOOMEvent", rpc_get_oom_event },
 };
 
 static rpc_policy_fn policy;

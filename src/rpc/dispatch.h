@@ -51,6 +51,20 @@ RPC_HANDLER(rpc_write_stdin);
 RPC_HANDLER(rpc_close_stdin);
 RPC_HANDLER(rpc_tty_win_resize);
 RPC_HANDLER(rpc_get_metrics);
+RPC_HANDLER(rpc_copy_file);
+RPC_HANDLER(rpc_get_volume_stats);
+RPC_HANDLER(rpc_update_ephemeral_mounts);
+RPC_HANDLER(rpc_remove_stale_virtiofs_share_mounts);
+RPC_HANDLER(rpc_update_interface);
+RPC_HANDLER(rpc_update_routes);
+RPC_HANDLER(rpc_list_interfaces);
+RPC_HANDLER(rpc_list_routes);
+RPC_HANDLER(rpc_add_arp_neighbors);
+RPC_HANDLER(rpc_get_ip_tables);
+RPC_HANDLER(rpc_set_ip_tables);
+RPC_HANDLER(rpc_create_sandbox);
+RPC_HANDLER(rpc_destroy_sandbox);
+RPC_HANDLER(rpc_get_oom_event);
 
 /* A policy gate, like the Rust agent's agent-policy feature: when set, a call it refuses is
  * answered PERMISSION_DENIED "<service>/<method> is blocked by policy" without running. The

@@ -6,17 +6,11 @@
 #include "rpc/dispatch.h"
 #include "version.h"
 
+#include "base/util.h"
+
 #include "agent.pb-c.h"
 
 #include <unistd.h>
-
-static size_t strv_len(const char *const *v)
-{
-        size_t n = 0;
-        while (v && v[n])
-                n++;
-        return n;
-}
 
 int rpc_guest_get_details(struct rpc_call *call, const ProtobufCMessage *msg,
                           struct agent_error **err)

@@ -46,7 +46,7 @@ void agent_proc_spawn(struct agent_proc *a, const char *cmdline, const char *con
                       const char *const *env_extra, bool with_addr)
 {
         const char *bin = getenv("CATA_AGENT_BIN");
-        char cmdline_path[128], sock[128];
+        char cmdline_path[128], sock[128], run_dir[128], resolv[128];
         const char *argv[32];
         size_t n = 0;
 
@@ -67,6 +67,14 @@ void agent_proc_spawn(struct agent_proc *a, const char *cmdline, const char *con
         }
         argv[n++] = "--cmdline";
         argv[n++] = cmdline_path;
+        /* Never the host's /run/kata-containers or /etc/resolv.conf: CreateSandbox wipes the
+         * one and binds over the other. Tests may override both (the last flag wins). */
+        snprintf(run_dir, sizeof(run_dir), "%s/run", a->dir);
+        snprintf(resolv, sizeof(resolv), "%s/resolv.conf", a->dir);
+        argv[n++] = "--run-dir";
+        argv[n++] = run_dir;
+        argv[n++] = "--resolv-conf";
+        argv[n++] = resolv;
         for (size_t i = 0; extra_args && extra_args[i] && n < 30; i++)
                 argv[n++] = extra_args[i];
         argv[n] = NULL;

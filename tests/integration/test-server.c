@@ -273,6 +273,12 @@ static void test_unimplemented_rpcs_named(void **state)
                 struct ttrpc_status st = { 0 };
                 char want[128];
 
+                /* Implemented, and tested where they belong: DestroySandbox ends the agent's
+                 * service, GetOOMEvent waits for an OOM kill. */
+                if (streq(m, "DestroySandbox") || streq(m, "GetOOMEvent")) {
+                        implemented++;
+                        continue;
+                }
                 raw_call(c, id, "grpc.AgentService", m, NULL, 0, 0, &st);
                 id += 2;
                 snprintf(want, sizeof(want), "/grpc.AgentService/%s", m);

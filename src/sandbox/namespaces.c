@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "agent/sandbox.h"
+#include "sandbox/sandbox.h"
 #include "agent/agent.h"
 #include "base/cleanup.h"
 #include "base/log.h"
@@ -20,12 +20,24 @@ static const char *shared_name(enum spawn_ns kind)
         return kind == SPAWN_NS_IPC ? "ipc" : "uts";
 }
 
+/* Waits for a short-lived helper child; its exit code is an errno. */
+static int wait_helper(pid_t pid)
+{
+        int status;
+
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return -(WIFEXITED(status) ? WEXITSTATUS(status) : EIO);
+        return 0;
+}
+
 /* A short-lived child enters a new namespace and binds its /proc/self/ns entry onto `target`
  * (in the agent's mount namespace, which it shares), so the namespace outlives it. The agent
  * waits for it: a fork, an unshare and a mount, a few milliseconds once per pod. */
 static int create_persistent(int flag, const char *proc_name, const char *target)
 {
-        int status;
         pid_t pid = fork();
 
         if (pid < 0)
@@ -37,12 +49,25 @@ static int create_persistent(int flag, const char *proc_name, const char *target
                         _exit(errno ? errno : 1);
                 _exit(0);
         }
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return -errno;
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                return -(WIFEXITED(status) ? WEXITSTATUS(status) : EIO);
-        return 0;
+        return wait_helper(pid);
+}
+
+/* The hostname lives in the uts namespace: a child joins it to set it, whether the namespace
+ * was made just now or by a container created before CreateSandbox. */
+static int set_hostname_in(const char *uts_path, const char *hostname)
+{
+        pid_t pid = fork();
+
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                int fd = open(uts_path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0 || setns(fd, CLONE_NEWUTS) < 0 ||
+                    sethostname(hostname, strlen(hostname)) < 0)
+                        _exit(errno ? errno : 1);
+                _exit(0);
+        }
+        return wait_helper(pid);
 }
 
 int sandbox_shared_ns(struct agent *a, enum spawn_ns kind, const char **ret_path,
@@ -81,7 +106,25 @@ int sandbox_shared_ns(struct agent *a, enum spawn_ns kind, const char **ret_path
         return 0;
 }
 
-void sandbox_release(struct agent *a)
+int sandbox_setup_namespaces(struct agent *a, const char *hostname, struct agent_error **err)
+{
+        const char *ipc, *uts;
+        int r;
+
+        r = sandbox_shared_ns(a, SPAWN_NS_IPC, &ipc, err);
+        if (r >= 0)
+                r = sandbox_shared_ns(a, SPAWN_NS_UTS, &uts, err);
+        if (r < 0)
+                return r;
+        if (!hostname || !*hostname)
+                return 0;
+        r = set_hostname_in(uts, hostname);
+        if (r < 0)
+                return agent_error_set(err, -r, "set hostname `%s`", hostname);
+        return 0;
+}
+
+void sandbox_release_namespaces(struct agent *a)
 {
         char **slots[] = { &a->sandbox_ipc, &a->sandbox_uts };
 
