@@ -246,6 +246,39 @@ static void test_unchanged_ids_refused(void **state)
         assert_int_equal(bundles_left(), 0);
 }
 
+/* ---- errors that say what happened ---- */
+
+/* A rootfs that is a file is the request's fault (ENOTDIR: INVALID_ARGUMENT); a setup child
+ * killed by the OOM killer (a memory limit too small to set up in) says so. */
+static void test_error_statuses(void **state)
+{
+        _cleanup_free_ char *file = xasprintf("%s-rootfs-file", ct_run_dir());
+        _cleanup_free_ char *spec = ct_spec("err-file", "[\"true\"]", NULL, NULL, NULL);
+        _cleanup_free_ char *oom =
+                ct_spec("err-oom", "[\"true\"]", NULL,
+                        ",\"resources\":{\"memory\":{\"limit\":8192,\"swap\":8192}}", NULL);
+        _cleanup_free_ char *bad = NULL;
+        struct ttrpc_status st = { 0 };
+        FILE *f = fopen(file, "w");
+        char *p;
+
+        (void) state;
+        assert_non_null(f);
+        fclose(f);
+        p = strstr(spec, ct_rootfs());
+        assert_non_null(p);
+        bad = xasprintf("%.*s%s%s", (int) (p - spec), spec, file, p + strlen(ct_rootfs()));
+        assert_int_equal(ct_create(cl, "err-file", bad, false, &st), RPC_INVALID_ARGUMENT);
+        assert_non_null(strstr(st.message, "Not a directory"));
+        unlink(file);
+
+        assert_int_equal(ct_create(cl, "err-oom", oom, false, &st), RPC_ABORTED);
+        if (!strstr(st.message, "killed by signal 9 during setup (OOM kill?)"))
+                fail_msg("unexpected message `%s`", st.message);
+        ttrpc_status_done(&st);
+        assert_int_equal(bundles_left(), 0);
+}
+
 /* ---- strings with a NUL inside ---- */
 
 /* A container id "ab\0/../x" (hand-encoded: protobuf-c would stop at the NUL) and a NUL inside
@@ -283,6 +316,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_unchanged_ids_refused),
                 cmocka_unit_test(test_nul_in_strings),
+                cmocka_unit_test(test_error_statuses),
                 cmocka_unit_test(test_failed_creates_leave_nothing),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
