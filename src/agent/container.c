@@ -284,6 +284,10 @@ int container_validate_request(const Grpc__CreateContainerRequest *req, struct a
                 return agent_error_setf(err, EINVAL,
                                         "container `%s`: field `OCI.Process.Args` is empty",
                                         req->container_id);
+        if (s->process->consolesize && spawn_console_size_check(s->process->consolesize->height,
+                                                                s->process->consolesize->width,
+                                                                "OCI.Process.ConsoleSize", err) < 0)
+                return agent_error_wrap(err, "container `%s`", req->container_id);
         if (s->process->cwd && *s->process->cwd && s->process->cwd[0] != '/')
                 return agent_error_setf(err, EINVAL,
                                         "container `%s`: field `OCI.Process.Cwd` `%s` must be "
@@ -291,6 +295,8 @@ int container_validate_request(const Grpc__CreateContainerRequest *req, struct a
                                         req->container_id, s->process->cwd);
         if (validate_sysctls(req->container_id, s, err) < 0)
                 return -EINVAL;
+        if (s->linux && cgroup_resources_check(s->linux->resources, err) < 0)
+                return agent_error_wrap(err, "container `%s`", req->container_id);
         for (size_t i = 0; i < s->n_mounts; i++)
                 if (!s->mounts[i]->destination || s->mounts[i]->destination[0] != '/')
                         return agent_error_setf(

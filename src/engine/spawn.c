@@ -94,6 +94,17 @@ int spawn_write_id_maps(pid_t pid, const Grpc__Linux *l)
         return r;
 }
 
+int spawn_console_size_check(uint32_t rows, uint32_t cols, const char *field,
+                             struct agent_error **err)
+{
+        if (rows > UINT16_MAX || cols > UINT16_MAX)
+                return agent_error_setf(err, EINVAL,
+                                        "field `%s`: %u rows x %u columns, a terminal has at most "
+                                        "65535 x 65535",
+                                        field, rows, cols);
+        return 0;
+}
+
 int spawn_send(int sync_fd, enum spawn_msg_type type, int32_t value)
 {
         struct spawn_msg m = { .type = type, .value = value };

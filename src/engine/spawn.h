@@ -106,6 +106,11 @@ int spawn_start(const struct spawn_config *cfg, pid_t *ret_stage1, int *ret_sync
  * (nothing when l is NULL or has none). Returns 0 or -errno. */
 int spawn_write_id_maps(pid_t pid, const Grpc__Linux *l);
 
+/* A terminal is at most 65535x65535 (struct winsize): a larger Process.ConsoleSize (or
+ * TtyWinResize) is refused, never truncated. field names it in the message. */
+int spawn_console_size_check(uint32_t rows, uint32_t cols, const char *field,
+                             struct agent_error **err);
+
 /* Sends one message (START, USERNS_DONE). */
 int spawn_send(int sync_fd, enum spawn_msg_type type, int32_t value);
 

@@ -29,8 +29,13 @@ static struct process *lookup_process(struct rpc_call *call, const char *cid, co
 int rpc_exec_process(struct rpc_call *call, const ProtobufCMessage *msg, struct agent_error **err)
 {
         const Grpc__ExecProcessRequest *req = (const Grpc__ExecProcessRequest *) msg;
-        struct container *c = rpc_lookup_container(call, req->container_id, err);
+        const Grpc__Box *box = req->process ? req->process->consolesize : NULL;
+        struct container *c;
 
+        if (box &&
+            spawn_console_size_check(box->height, box->width, "process.ConsoleSize", err) < 0)
+                return -EINVAL;
+        c = rpc_lookup_container(call, req->container_id, err);
         return c ? process_exec(c, call, err) : -ENOENT;
 }
 
@@ -100,9 +105,12 @@ int rpc_close_stdin(struct rpc_call *call, const ProtobufCMessage *msg, struct a
 int rpc_tty_win_resize(struct rpc_call *call, const ProtobufCMessage *msg, struct agent_error **err)
 {
         const Grpc__TtyWinResizeRequest *req = (const Grpc__TtyWinResizeRequest *) msg;
-        struct process *p = lookup_process(call, req->container_id, req->exec_id, err);
+        struct process *p;
         int r;
 
+        if (spawn_console_size_check(req->row, req->column, "row`/`column", err) < 0)
+                return -EINVAL;
+        p = lookup_process(call, req->container_id, req->exec_id, err);
         if (!p)
                 return -ENOENT;
         r = stdio_resize(&p->stdio, req->row, req->column, err);

@@ -16,6 +16,7 @@
 #include "ttrpc/status.h"
 
 #include "agent.pb-c.h"
+#include "empty.pb-c.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -279,6 +280,96 @@ static void test_error_statuses(void **state)
         assert_int_equal(bundles_left(), 0);
 }
 
+/* ---- values honoured or refused, never reinterpreted ---- */
+
+static char *pids_max(const char *id)
+{
+        _cleanup_free_ char *path =
+                xasprintf("/sys/fs/cgroup/pids/%s/%s/pids.max", ct_cgroup_parent(), id);
+        char *text = NULL;
+
+        assert_int_equal(read_file(path, 4096, &text, NULL), 0);
+        return text;
+}
+
+static int update_resources(const char *id, const char *linux_extra, struct ttrpc_status *st)
+{
+        Grpc__UpdateContainerRequest req = GRPC__UPDATE_CONTAINER_REQUEST__INIT;
+        _cleanup_free_ char *json = ct_spec(id, "[\"true\"]", NULL, linux_extra, NULL);
+        struct agent_error *err = NULL;
+        Grpc__Spec *spec = NULL;
+        int r;
+
+        if (spec_from_json(json, strlen(json), &spec, &err) < 0)
+                fail_msg("bad test spec: %s", err->msg);
+        req.container_id = (char *) id;
+        req.resources = spec->linux->resources;
+        ttrpc_status_done(st);
+        assert_int_equal(ttrpc_client_call(cl, "grpc.AgentService", "UpdateContainer", &req.base,
+                                           &google__protobuf__empty__descriptor, 0, NULL, st),
+                         0);
+        r = st->code;
+        spec_free(spec);
+        return r;
+}
+
+/* A 65535x65535 terminal is what the kernel gets (busybox's stty would show 24 80 for it);
+ * more than a terminal can hold, a CPU quota or a pids limit of -5 are refused at create and
+ * at update, and an update refused leaves the cgroup as it was. */
+static void test_values_not_reinterpreted(void **state)
+{
+        _cleanup_free_ char *big =
+                ct_spec("val-tty", "[\"/bin/cata-stdio-helper\",\"winsize\"]",
+                        ",\"terminal\":true,\"consoleSize\":{\"height\":65535,\"width\":65535}",
+                        NULL, NULL);
+        _cleanup_free_ char *huge = ct_spec(
+                "val-huge", "[\"true\"]",
+                ",\"terminal\":true,\"consoleSize\":{\"height\":65536,\"width\":80}", NULL, NULL);
+        _cleanup_free_ char *quota = ct_spec("val-quota", "[\"true\"]", NULL,
+                                             ",\"resources\":{\"cpu\":{\"quota\":-5}}", NULL);
+        _cleanup_free_ char *pids = ct_spec("val-pids", "[\"sleep\",\"100\"]", NULL,
+                                            ",\"resources\":{\"pids\":{\"limit\":100}}", NULL);
+        _cleanup_free_ char *text = NULL;
+        struct ttrpc_status st = { 0 };
+        char *out = NULL;
+        int status;
+
+        (void) state;
+        /* A terminal has one stream: create, start, read it, wait, remove. */
+        assert_int_equal(ct_create(cl, "val-tty", big, false, &st), 0);
+        assert_int_equal(ct_id_call(cl, "StartContainer", "val-tty", &st), 0);
+        assert_int_equal(ct_read_all(cl, "val-tty", "", false, &out, NULL), 0);
+        assert_int_equal(ct_wait(cl, "val-tty", "", &status, &st), 0);
+        assert_int_equal(status, 0);
+        assert_int_equal(ct_id_call(cl, "RemoveContainer", "val-tty", &st), 0);
+        assert_non_null(strstr(out, "65535 65535"));
+        free(out);
+        assert_int_equal(ct_create(cl, "val-huge", huge, false, &st), RPC_INVALID_ARGUMENT);
+        assert_non_null(strstr(st.message, "OCI.Process.ConsoleSize"));
+        assert_int_equal(ct_create(cl, "val-quota", quota, false, &st), RPC_INVALID_ARGUMENT);
+        assert_non_null(strstr(st.message, "Resources.CPU.Quota`: -5"));
+
+        assert_int_equal(ct_create(cl, "val-pids", pids, false, &st), 0);
+        assert_int_equal(
+                update_resources("val-pids", ",\"resources\":{\"pids\":{\"limit\":-5}}", &st),
+                RPC_INVALID_ARGUMENT);
+        assert_non_null(strstr(st.message, "Resources.Pids.Limit`: -5"));
+        text = pids_max("val-pids");
+        assert_string_equal(text, "100\n");
+        free(text);
+        /* -1 is unlimited, and honoured as such. */
+        assert_int_equal(update_resources("val-pids",
+                                          ",\"resources\":{\"pids\":{\"limit\":-1},"
+                                          "\"cpu\":{\"quota\":-1,\"period\":100000}}",
+                                          &st),
+                         0);
+        text = pids_max("val-pids");
+        assert_string_equal(text, "max\n");
+        assert_int_equal(ct_id_call(cl, "RemoveContainer", "val-pids", &st), 0);
+        ttrpc_status_done(&st);
+        assert_int_equal(bundles_left(), 0);
+}
+
 /* ---- strings with a NUL inside ---- */
 
 /* A container id "ab\0/../x" (hand-encoded: protobuf-c would stop at the NUL) and a NUL inside
@@ -317,6 +408,7 @@ int main(void)
                 cmocka_unit_test(test_unchanged_ids_refused),
                 cmocka_unit_test(test_nul_in_strings),
                 cmocka_unit_test(test_error_statuses),
+                cmocka_unit_test(test_values_not_reinterpreted),
                 cmocka_unit_test(test_failed_creates_leave_nothing),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
