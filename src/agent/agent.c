@@ -14,6 +14,7 @@
 #include "ttrpc/server.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -30,13 +31,57 @@ static void agent_session_closed(struct rpc_session *s, void *userdata)
         log_full(LOG_LEVEL_DEBUG, "rpc", NULL, "connection closed (%u left)", a->n_sessions);
 }
 
+/* A full table must not lock out the runtime's next connection (a crashed shim's half-open
+ * vsock connection stays until the agent closes it). The victim is the connection idle the
+ * longest, preferring one with no call at all over one with parked calls (long-polls its
+ * client re-issues when it is alive); one whose replies are still queued is never chosen. */
+static struct rpc_session *eviction_victim(struct agent *a)
+{
+        struct rpc_session *best = NULL;
+
+        for (struct list_node *n = a->sessions.next; n != &a->sessions; n = n->next) {
+                struct rpc_session *s = list_entry(n, struct rpc_session, node);
+                bool busy, best_busy;
+
+                if (!s->conn || ttrpc_conn_failed(s->conn) || ttrpc_conn_queued_bytes(s->conn))
+                        continue;
+                if (rpc_session_n_calls(s) > s->n_parked)
+                        continue; /* a call being answered right now */
+                busy = s->n_parked > 0;
+                best_busy = best && best->n_parked > 0;
+                if (!best || (best_busy && !busy) ||
+                    (busy == best_busy && s->last_active_ns < best->last_active_ns))
+                        best = s;
+        }
+        return best;
+}
+
+static unsigned live_sessions(const struct agent *a)
+{
+        unsigned n = 0;
+
+        for (const struct list_node *p = a->sessions.next; p != &a->sessions; p = p->next) {
+                const struct rpc_session *s = list_entry(p, const struct rpc_session, node);
+                n += s->conn && !ttrpc_conn_failed(s->conn);
+        }
+        return n;
+}
+
 static void agent_accept(struct ttrpc_listener *l, int fd, void *userdata)
 {
         struct agent *a = userdata;
-        struct rpc_session *s;
+        struct rpc_session *s, *victim = NULL;
         int r;
 
-        if (a->n_sessions >= AGENT_MAX_SESSIONS) {
+        /* Evicted connections close on the next loop turn: count only the live ones. */
+        if (live_sessions(a) >= AGENT_MAX_SESSIONS && (victim = eviction_victim(a))) {
+                log_warn("connection table full (%u): closing the connection idle for %" PRIu64
+                         " ms%s",
+                         a->n_sessions, (now_ns() - victim->last_active_ns) / 1000000,
+                         victim->n_parked ? " (its parked calls are cancelled)" : "");
+                ttrpc_conn_close(victim->conn);
+        }
+        if (live_sessions(a) >= AGENT_MAX_SESSIONS) {
                 log_warn("refusing connection: %u connections already open", a->n_sessions);
                 (void) close(fd);
                 ttrpc_listener_stream_closed(l);

@@ -26,8 +26,11 @@ void rpc_dispatch_oversize(struct rpc_session *s, const struct ttrpc_header *h);
 
 static void session_conn_frame(struct ttrpc_conn *c, struct ttrpc_frame *f, void *userdata)
 {
+        struct rpc_session *s = userdata;
+
         (void) c;
-        rpc_dispatch_frame(userdata, f);
+        s->last_active_ns = now_ns();
+        rpc_dispatch_frame(s, f);
 }
 
 static void session_conn_oversize(struct ttrpc_conn *c, const struct ttrpc_header *h,
@@ -90,6 +93,7 @@ int rpc_session_new(struct loop *loop, struct agent *agent, int fd,
         s->loop = loop;
         s->on_closed = on_closed;
         s->on_closed_userdata = userdata;
+        s->last_active_ns = now_ns();
         list_init(&s->calls);
         list_init(&s->node);
         r = ttrpc_conn_new(loop, fd, &session_conn_ops, s, &s->conn);

@@ -42,6 +42,7 @@ struct rpc_session {
         struct list_node calls;          /* every live call of this session */
         struct list_node node;           /* on the agent's session list */
         unsigned n_parked;
+        uint64_t last_active_ns; /* last frame received (or the accept) */
         void (*on_closed)(struct rpc_session *s, void *userdata);
         void *on_closed_userdata;
 };

@@ -16,6 +16,7 @@
 #include "ttrpc/status.h"
 
 #include "agent.pb-c.h"
+#include "health.pb-c.h"
 #include "empty.pb-c.h"
 
 #include <errno.h>
@@ -370,6 +371,70 @@ static void test_values_not_reinterpreted(void **state)
         assert_int_equal(bundles_left(), 0);
 }
 
+/* ---- a full connection table ---- */
+
+static int check_status(struct ttrpc_client *c)
+{
+        Grpc__CheckRequest req = GRPC__CHECK_REQUEST__INIT;
+        ProtobufCMessage *resp = NULL;
+        struct ttrpc_status st = { 0 };
+        int r = ttrpc_client_call(c, "grpc.Health", "Check", &req.base,
+                                  &grpc__health_check_response__descriptor, 5000000000ll, &resp,
+                                  &st);
+
+        if (resp)
+                protobuf_c_message_free_unpacked(resp, NULL);
+        ttrpc_status_done(&st);
+        return r;
+}
+
+/* 64 connections open (the table's size): the next one gets in, and the connection idle the
+ * longest without a call goes; one with a parked call (a WaitProcess) is kept, and its call is
+ * still answered. */
+static void test_full_table_evicts_oldest_idle(void **state)
+{
+        Grpc__WaitProcessRequest wait = GRPC__WAIT_PROCESS_REQUEST__INIT;
+        _cleanup_free_ char *spec = ct_spec("conn-wait", "[\"sleep\",\"100\"]", NULL, NULL, NULL);
+        struct ttrpc_client *c[63], *late;
+        struct ttrpc_status st = { 0 };
+        struct ttrpc_frame f = { 0 };
+        uint8_t buf[128];
+        size_t len;
+
+        (void) state;
+        assert_int_equal(ct_create(cl, "conn-wait", spec, false, &st), 0);
+        assert_int_equal(ct_id_call(cl, "StartContainer", "conn-wait", &st), 0);
+        for (size_t i = 0; i < ARRAY_SIZE(c); i++) {
+                c[i] = agent_connect(&agent);
+                assert_int_equal(check_status(c[i]), 0);
+        }
+        /* c[0] parks a WaitProcess; cl is the most recent: c[1] is the oldest idle one. */
+        wait.container_id = (char *) "conn-wait";
+        wait.exec_id = (char *) "";
+        len = protobuf_c_message_pack(&wait.base, buf);
+        assert_int_equal(ttrpc_client_send_request(c[0], ttrpc_client_next_stream_id(c[0]),
+                                                   "grpc.AgentService", "WaitProcess", buf, len, 0),
+                         0);
+        usleep(100000);
+        assert_int_equal(check_status(cl), 0);
+
+        late = agent_connect(&agent);
+        assert_int_equal(check_status(late), 0);
+        int r = check_status(c[1]);
+        assert_true(r == -ECONNRESET || r == -EPIPE);
+        assert_int_equal(check_status(c[2]), 0);
+        /* The parked call survived: killing the container answers it. */
+        assert_int_equal(ct_signal(cl, "conn-wait", "", SIGKILL, &st), 0);
+        assert_int_equal(ttrpc_client_recv_frame(c[0], 10000, &f), 0);
+        free(f.body);
+        assert_true(agent_log_contains(&agent, "connection table full", 1000));
+        for (size_t i = 0; i < ARRAY_SIZE(c); i++)
+                ttrpc_client_free(c[i]);
+        ttrpc_client_free(late);
+        assert_int_equal(ct_id_call(cl, "RemoveContainer", "conn-wait", &st), 0);
+        ttrpc_status_done(&st);
+}
+
 /* ---- strings with a NUL inside ---- */
 
 /* A container id "ab\0/../x" (hand-encoded: protobuf-c would stop at the NUL) and a NUL inside
@@ -409,6 +474,7 @@ int main(void)
                 cmocka_unit_test(test_nul_in_strings),
                 cmocka_unit_test(test_error_statuses),
                 cmocka_unit_test(test_values_not_reinterpreted),
+                cmocka_unit_test(test_full_table_evicts_oldest_idle),
                 cmocka_unit_test(test_failed_creates_leave_nothing),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
