@@ -95,6 +95,7 @@ static void agent_accept(struct ttrpc_listener *l, int fd, void *userdata)
                 return;
         }
         s->listener = l;
+        s->budget = &a->rpc_budget;
         list_add_tail(&a->sessions, &s->node);
         a->n_sessions++;
         log_full(LOG_LEVEL_DEBUG, "rpc", NULL, "connection accepted (%u open)", a->n_sessions);
@@ -142,6 +143,8 @@ int agent_start(struct agent *a, struct agent_error **err)
         int r;
 
         list_init(&a->sessions);
+        rpc_budget_init(&a->rpc_budget);
+        list_init(&a->stdio_starved);
         list_init(&a->containers);
         storage_registry_init(&a->storage);
         list_init(&a->commands);

@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "base/list.h"
 #include "event/loop.h"
+#include "rpc/call.h"
 #include "storage/storage.h"
 #include "sandbox/sandbox.h"
 
@@ -36,6 +37,9 @@ struct agent {
         struct ttrpc_listener *listener;
         struct list_node sessions;
         unsigned n_sessions;
+        struct rpc_budget rpc_budget;   /* request bytes held by parked calls, all sessions */
+        size_t stdio_out_bytes;         /* output buffer capacity of all streams (stdio.c) */
+        struct list_node stdio_starved; /* streams paused by that total */
         struct logsink *logsink;
         struct console *console;
         struct reaper *reaper;

@@ -160,6 +160,7 @@ static void call_handler(struct rpc_session *s, const Ttrpc__Request *req,
                 return;
         }
         call = rpc_call_new(s, stream_id, full, msg, req->timeout_nano);
+        call->cost = req->payload.len;
         const char *const kv[] = { "method", full, NULL };
         log_full(LOG_LEVEL_DEBUG, "rpc", kv, "call");
         r = handler(call, msg, &err);

@@ -20,6 +20,7 @@
 #include "empty.pb-c.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +37,9 @@ static void load_stop(void);
 static int setup(void **state)
 {
         (void) state;
-        cl = ct_agent_start(&agent, "");
+        /* Small output buffers so that the agent-wide output bound is reached with a few
+         * dozen streams (STDIO_TOTAL_BUFFERS x 64 KiB = 2 MiB). */
+        cl = ct_agent_start(&agent, "agent.stdio_buffer_size=65536");
         return 0;
 }
 
@@ -435,6 +438,137 @@ static void test_full_table_evicts_oldest_idle(void **state)
         ttrpc_status_done(&st);
 }
 
+/* ---- bounded memory for parked input and buffered output ---- */
+
+static double metric(const char *name)
+{
+        Grpc__GetMetricsRequest req = GRPC__GET_METRICS_REQUEST__INIT;
+        ProtobufCMessage *resp = NULL;
+        struct ttrpc_status st = { 0 };
+        _cleanup_free_ char *needle = xasprintf("\n%s ", name);
+        const char *p;
+        double v;
+
+        assert_int_equal(ttrpc_client_call(cl, "grpc.AgentService", "GetMetrics", &req.base,
+                                           &grpc__metrics__descriptor, 0, &resp, &st),
+                         0);
+        assert_int_equal(st.code, 0);
+        p = strstr(((Grpc__Metrics *) resp)->metrics, needle);
+        assert_non_null(p);
+        v = strtod(p + strlen(needle), NULL);
+        protobuf_c_message_free_unpacked(resp, NULL);
+        return v;
+}
+
+#define STDIN_WRITES 30
+#define STDIN_CHUNK  ((4u << 20) - (64u << 10))
+
+static void *stdin_flood(void *arg)
+{
+        Grpc__WriteStreamRequest req = GRPC__WRITE_STREAM_REQUEST__INIT;
+        struct ttrpc_client *c = arg;
+        uint8_t *data = xzalloc(STDIN_CHUNK);
+        uint8_t *buf = xmalloc(STDIN_CHUNK + 256);
+        size_t len;
+
+        req.container_id = (char *) "flood";
+        req.exec_id = (char *) "";
+        req.data.data = data;
+        req.data.len = STDIN_CHUNK;
+        len = protobuf_c_message_pack(&req.base, buf);
+        for (int i = 0; i < STDIN_WRITES; i++)
+                if (ttrpc_client_send_request(c, ttrpc_client_next_stream_id(c),
+                                              "grpc.AgentService", "WriteStdin", buf, len, 0) < 0)
+                        break;
+        free(buf);
+        free(data);
+        return NULL;
+}
+
+/* 30 WriteStdin of ~4 MiB to a process that never reads: the agent holds at most its parked
+ * budget (64 MiB) plus one request, stops reading that connection (the sender blocks), keeps
+ * serving the others, and reads it again once the writes fail with the process's death. */
+static void test_parked_stdin_bounded(void **state)
+{
+        _cleanup_free_ char *spec = ct_spec("flood", "[\"sleep\",\"1000\"]", NULL, NULL, NULL);
+        struct ttrpc_client *c = agent_connect(&agent);
+        struct ttrpc_status st = { 0 };
+        long rss0, rss1;
+        double held;
+        pthread_t t;
+
+        (void) state;
+        assert_int_equal(ct_create(cl, "flood", spec, false, &st), 0);
+        assert_int_equal(ct_id_call(cl, "StartContainer", "flood", &st), 0);
+        rss0 = agent_proc_rss_kib(&agent);
+        assert_int_equal(pthread_create(&t, NULL, stdin_flood, c), 0);
+        assert_true(agent_log_contains(&agent, "not reading this connection", 20000));
+        usleep(500000);
+        held = metric("cata_agent_parked_request_bytes");
+        rss1 = agent_proc_rss_kib(&agent);
+        print_message("parked: %.0f bytes; agent RSS %ld -> %ld KiB\n", held, rss0, rss1);
+        assert_true(held <= (64u << 20) + STDIN_CHUNK);
+        assert_true(held >= (64u << 20));
+        if (!getenv("CATA_SANITIZED"))
+                assert_true(rss1 - rss0 < 100 * 1024);
+        /* Another connection is served meanwhile; the process's death releases everything. */
+        assert_int_equal(ct_signal(cl, "flood", "", SIGKILL, &st), 0);
+        pthread_join(t, NULL);
+        for (int i = 0; i < STDIN_WRITES; i++) {
+                struct ttrpc_frame f = { 0 };
+                assert_int_equal(ttrpc_client_recv_frame(c, 20000, &f), 0);
+                free(f.body);
+        }
+        assert_true(metric("cata_agent_parked_request_bytes") == 0);
+        ttrpc_client_free(c);
+        assert_int_equal(ct_id_call(cl, "RemoveContainer", "flood", &st), 0);
+        ttrpc_status_done(&st);
+}
+
+#define OUT_PROCS 40
+#define OUT_BYTES 200000
+
+/* 40 processes each write 200,000 bytes nobody reads yet: with 64 KiB per stream the agent
+ * would hold 2.5 MiB, but all streams together stay within 32 x 64 KiB; then every byte is
+ * still delivered, in full. */
+static void test_buffered_output_bounded(void **state)
+{
+        _cleanup_free_ char *spec = ct_spec("outs", "[\"sleep\",\"1000\"]", NULL, NULL, NULL);
+        struct ttrpc_status st = { 0 };
+        double total;
+
+        (void) state;
+        assert_int_equal(ct_create(cl, "outs", spec, false, &st), 0);
+        assert_int_equal(ct_id_call(cl, "StartContainer", "outs", &st), 0);
+        for (int i = 0; i < OUT_PROCS; i++) {
+                char eid[16];
+                snprintf(eid, sizeof(eid), "gen-%d", i);
+                assert_int_equal(ct_exec(cl, "outs", eid,
+                                         "[\"/bin/cata-stdio-helper\",\"gen\",\"200000\"]", &st),
+                                 0);
+        }
+        usleep(500000);
+        total = metric("cata_agent_stdio_buffered_bytes");
+        print_message("buffered output: %.0f bytes\n", total);
+        assert_true(total <= 32 * 65536);
+        assert_true(total >= 16 * 65536);
+        for (int i = 0; i < OUT_PROCS; i++) {
+                char eid[16], *out = NULL;
+                size_t len = 0;
+                int status = -1;
+                snprintf(eid, sizeof(eid), "gen-%d", i);
+                assert_int_equal(ct_read_all(cl, "outs", eid, false, &out, &len), 0);
+                assert_int_equal(len, OUT_BYTES);
+                free(out);
+                assert_int_equal(ct_read_all(cl, "outs", eid, true, &out, &len), 0);
+                free(out);
+                assert_int_equal(ct_wait(cl, "outs", eid, &status, &st), 0);
+                assert_int_equal(status, 0);
+        }
+        assert_int_equal(ct_id_call(cl, "RemoveContainer", "outs", &st), 0);
+        ttrpc_status_done(&st);
+}
+
 /* ---- strings with a NUL inside ---- */
 
 /* A container id "ab\0/../x" (hand-encoded: protobuf-c would stop at the NUL) and a NUL inside
@@ -475,6 +609,8 @@ int main(void)
                 cmocka_unit_test(test_error_statuses),
                 cmocka_unit_test(test_values_not_reinterpreted),
                 cmocka_unit_test(test_full_table_evicts_oldest_idle),
+                cmocka_unit_test(test_parked_stdin_bounded),
+                cmocka_unit_test(test_buffered_output_bounded),
                 cmocka_unit_test(test_failed_creates_leave_nothing),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
