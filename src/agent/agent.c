@@ -3,9 +3,11 @@
 #include "agent/console.h"
 #include "agent/container.h"
 #include "agent/reaper.h"
+#include "agent/restart.h"
 #include "agent/command.h"
 #include "sandbox/sandbox.h"
 #include "agent/logsink.h"
+#include "base/cleanup.h"
 #include "base/error.h"
 #include "base/log.h"
 #include "base/util.h"
@@ -14,8 +16,11 @@
 #include "ttrpc/server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -137,6 +142,32 @@ static int agent_setup_signals(struct agent *a)
         return loop_add_signal(a->loop, SIGCHLD, agent_signal_child, a);
 }
 
+/* Kata's agent runs as a service with systemd's OOMScoreAdjust=-997 (kata-agent.service): the
+ * OOM killer should take a container's process, not the agent that manages them all. As PID 1
+ * the kernel never OOM-kills it anyway. A lower value already given (a service manager's -1000)
+ * is kept; lowering needs CAP_SYS_RESOURCE, so without it this is a warning. Containers must
+ * not inherit the protection: their stage 1 goes back to 0 (spawn_config.reset_oom_score). */
+static void agent_protect_from_oom(struct agent *a)
+{
+        _cleanup_free_ char *text = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        long cur;
+        int r;
+
+        if (a->init_mode || read_file("/proc/self/oom_score_adj", 64, &text, NULL) < 0)
+                return;
+        cur = strtol(text, NULL, 10);
+        if (cur <= AGENT_OOM_SCORE_ADJ)
+                return;
+        fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+        r = fd < 0 || dprintf(fd, "%d", AGENT_OOM_SCORE_ADJ) < 0 ? -errno : 0;
+        if (r < 0)
+                log_warn("cannot protect the agent from the OOM killer (oom_score_adj %d): %s",
+                         AGENT_OOM_SCORE_ADJ, strerror(-r));
+        else
+                log_info("oom_score_adj set to %d (was %ld)", AGENT_OOM_SCORE_ADJ, cur);
+}
+
 int agent_start(struct agent *a, struct agent_error **err)
 {
         struct address addr;
@@ -160,6 +191,8 @@ int agent_start(struct agent *a, struct agent_error **err)
          * every process is reaped and no zombie is left. As PID 1 this is automatic. */
         if (!a->init_mode && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
                 log_warn("cannot become a child subreaper: %s", strerror(errno));
+        agent_protect_from_oom(a);
+        restart_cleanup(a);
         r = loop_new(&a->loop);
         if (r < 0)
                 return agent_error_set(err, -r, "create event loop");

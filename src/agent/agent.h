@@ -27,7 +27,10 @@ struct console;
 struct reaper;
 struct linkwait;
 
-#define AGENT_DEFAULT_RUN_DIR     "/run/kata-containers"
+#define AGENT_DEFAULT_RUN_DIR "/run/kata-containers"
+
+/* The agent's own oom_score_adj as a service (Kata's unit file: OOMScoreAdjust=-997). */
+#define AGENT_OOM_SCORE_ADJ       -997
 #define AGENT_DEFAULT_RESOLV_CONF "/etc/resolv.conf"
 
 struct agent {

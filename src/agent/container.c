@@ -4,6 +4,7 @@
 #include "agent/container.h"
 #include "agent/agent.h"
 #include "agent/reaper.h"
+#include "agent/restart.h"
 #include "sandbox/sandbox.h"
 #include "base/cleanup.h"
 #include "base/log.h"
@@ -67,8 +68,10 @@ static void container_release_bundle(struct container *c)
         c->rootfs_mounted = false;
         if (c->rootfs)
                 (void) rmdir(c->rootfs);
-        if (c->bundle)
+        if (c->bundle) {
+                restart_forget_cgroup(c->bundle);
                 (void) rmdir(c->bundle);
+        }
 }
 
 static void container_free(struct container *c)
@@ -414,6 +417,8 @@ static int setup_cgroup(struct container *c, struct agent_error **err)
         path = l && l->cgroupspath && *l->cgroupspath ? xstrdup(l->cgroupspath)
                                                       : xasprintf("/cata/%s", c->id);
         r = cgroup_new(c->agent->cgroup_root, path, &c->cgroup, err);
+        if (r >= 0)
+                restart_note_cgroup(c->bundle, path);
         if (r >= 0 && l && l->resources)
                 r = cgroup_apply(c->cgroup, l->resources, err);
         return r;
@@ -440,7 +445,9 @@ static void note_ignored_fields(const struct container *c)
 static int spawn_init(struct container *c, struct rpc_call *call, struct agent_error **err)
 {
         const Grpc__Spec *spec = c->req->oci;
-        struct spawn_config cfg = { .init = true, .spec = spec, .rootfs = c->rootfs };
+        struct spawn_config cfg = {
+                .init = true, .spec = spec, .rootfs = c->rootfs, .reset_oom_score = true
+        };
         struct identity *id = NULL;
         struct seccomp_filter *sc = NULL;
         int r;

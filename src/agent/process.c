@@ -438,7 +438,9 @@ int process_exec(struct container *c, struct rpc_call *call, struct agent_error 
 {
         const Grpc__ExecProcessRequest *req = (const Grpc__ExecProcessRequest *) call->req;
         const Grpc__Spec *spec = c->req->oci;
-        struct spawn_config cfg = { .init = false, .spec = spec, .cgroup = c->cgroup };
+        struct spawn_config cfg = {
+                .init = false, .spec = spec, .cgroup = c->cgroup, .reset_oom_score = true
+        };
         char paths[_SPAWN_NS_MAX][64];
         struct identity *id = NULL;
         struct seccomp_filter *sc = NULL;

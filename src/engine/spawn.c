@@ -427,6 +427,15 @@ static void __attribute__((noreturn)) stage1(const struct spawn_config *cfg, int
         long pid;
 
         spawn_child_reset_signals();
+        if (cfg->reset_oom_score) {
+                int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+                /* Back up to 0 is allowed (0 is the floor nobody privileged lowered); without
+                 * /proc there is nothing inherited to undo. */
+                if (fd >= 0) {
+                        (void) !write(fd, "0", 1);
+                        close(fd);
+                }
+        }
         /* Still the runtime's credentials and mount namespace: the path resolves and its
          * directories are searchable (a user namespace's root may not search them). */
         if (cfg->init && cfg->exec_fifo) {

@@ -76,6 +76,9 @@ struct spawn_config {
         struct seccomp_filter *seccomp; /* may be NULL */
         int stdio[3];                   /* become 0, 1, 2 in the process */
         bool terminal;                  /* stdio[0] is a pty slave: make it the ctty */
+        /* Stage 1 sets oom_score_adj back to 0 first: the agent protects itself (-997) and its
+         * containers must not inherit that (the spec's OOMScoreAdj, when set, comes later). */
+        bool reset_oom_score;
         /* OCI runtime CLI mode (cata-runtime): after READY the init process does not wait for
          * START on the sync socket (its creator exits) but blocks opening this FIFO for writing;
          * `start` opens it for reading and gets one byte ("0"). The write end stays open until

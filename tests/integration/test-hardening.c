@@ -20,6 +20,7 @@
 #include "empty.pb-c.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -569,6 +570,107 @@ static void test_buffered_output_bounded(void **state)
         ttrpc_status_done(&st);
 }
 
+/* ---- restart on the same run dir; the agent's own oom_score_adj ---- */
+
+static struct ttrpc_client *start_on(struct agent_proc *a, const char *run_dir)
+{
+        const char *args[] = { "--run-dir", run_dir, NULL };
+
+        agent_proc_start(a, "", args, NULL);
+        return agent_connect(a);
+}
+
+static pid_t first_pid_in_cgroup(const char *id)
+{
+        _cleanup_free_ char *path =
+                xasprintf("/sys/fs/cgroup/pids/%s/%s/cgroup.procs", ct_cgroup_parent(), id);
+        _cleanup_free_ char *text = NULL;
+
+        assert_int_equal(read_file(path, 4096, &text, NULL), 0);
+        return (pid_t) atoi(text);
+}
+
+/* Killed: gone, or a zombie its new parent (init, the old agent being dead) has yet to reap. */
+static bool dead_or_zombie(pid_t pid)
+{
+        _cleanup_free_ char *path = xasprintf("/proc/%d/stat", (int) pid);
+        _cleanup_free_ char *text = NULL;
+        const char *p;
+
+        if (read_file(path, 4096, &text, NULL) < 0)
+                return true;
+        p = strrchr(text, ')');
+        return p && (p[2] == 'Z' || p[2] == 'X');
+}
+
+static int oom_score_adj(pid_t pid)
+{
+        _cleanup_free_ char *path = xasprintf("/proc/%d/oom_score_adj", (int) pid);
+        _cleanup_free_ char *text = NULL;
+
+        assert_int_equal(read_file(path, 64, &text, NULL), 0);
+        return atoi(text);
+}
+
+/* An agent killed while its container runs (ipc/uts namespace binds, a rootfs bind, a cgroup
+ * with a live process): a new agent on the same run dir kills that process, detaches and
+ * removes everything, and can create the same container again. The agent protects itself
+ * from the OOM killer (-997) when it may, and its containers never inherit its value: the
+ * test runs the agents at 500, which the container must not see. */
+static void test_restart_same_run_dir(void **state)
+{
+        _cleanup_free_ char *run = xasprintf("%s-restart", ct_run_dir());
+        _cleanup_free_ char *spec =
+                ct_spec("again", "[\"sh\",\"-c\",\"cat /proc/self/oom_score_adj; sleep 1000\"]",
+                        NULL, NULL, NULL);
+        _cleanup_free_ char *once =
+                ct_spec("again", "[\"cat\",\"/proc/self/oom_score_adj\"]", NULL, NULL, NULL);
+        _cleanup_free_ char *cmd = NULL;
+        struct agent_proc a1, a2;
+        int status;
+        struct ttrpc_client *c;
+        struct ttrpc_status st = { 0 };
+        char *out = NULL;
+        pid_t old;
+        int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+        (void) state;
+        assert_true(fd >= 0);
+        assert_true(dprintf(fd, "500") > 0);
+        c = start_on(&a1, run);
+        assert_true(agent_log_contains(&a1, "oom_score_adj set to -997", 0) ||
+                    agent_log_contains(&a1, "cannot protect the agent from the OOM killer", 0));
+        if (agent_log_contains(&a1, "oom_score_adj set to -997", 0))
+                assert_int_equal(oom_score_adj(a1.pid), -997);
+        else
+                assert_int_equal(oom_score_adj(a1.pid), 500);
+        assert_int_equal(ct_create(c, "again", spec, false, &st), 0);
+        assert_int_equal(ct_id_call(c, "StartContainer", "again", &st), 0);
+        old = first_pid_in_cgroup("again");
+        assert_true(old > 0);
+        assert_int_equal(oom_score_adj(old), 0);
+        ttrpc_client_free(c);
+        kill(a1.pid, SIGKILL);
+        waitpid(a1.pid, NULL, 0);
+        cmd = xasprintf("rm -rf '%s'", a1.dir);
+        (void) !system(cmd);
+
+        c = start_on(&a2, run);
+        assert_true(agent_log_contains(&a2, "process(es) left in cgroup", 5000));
+        assert_true(dead_or_zombie(old));
+        ct_run(c, "again", once, &out, NULL, &status);
+        assert_string_equal(out, "0\n");
+        free(out);
+        ttrpc_status_done(&st);
+        ttrpc_client_free(c);
+        agent_proc_stop(&a2);
+        assert_int_equal(dprintf(fd, "0"), 1);
+        close(fd);
+        free(cmd);
+        cmd = xasprintf("rm -rf '%s'", run);
+        (void) !system(cmd);
+}
+
 /* ---- strings with a NUL inside ---- */
 
 /* A container id "ab\0/../x" (hand-encoded: protobuf-c would stop at the NUL) and a NUL inside
@@ -611,6 +713,7 @@ int main(void)
                 cmocka_unit_test(test_full_table_evicts_oldest_idle),
                 cmocka_unit_test(test_parked_stdin_bounded),
                 cmocka_unit_test(test_buffered_output_bounded),
+                cmocka_unit_test(test_restart_same_run_dir),
                 cmocka_unit_test(test_failed_creates_leave_nothing),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
