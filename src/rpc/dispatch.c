@@ -4,6 +4,7 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "rpc/strings.h"
+#include "rpc/validate.h"
 #include "ttrpc/status.h"
 
 #include "agent.pb-c.h"
@@ -118,18 +119,17 @@ void rpc_dispatch_oversize(struct rpc_session *s, const struct ttrpc_header *h)
                   TTRPC_MESSAGE_LENGTH_MAX);
 }
 
-/* Decodes the method's request message; an absent payload is the empty message. A string
- * field with a NUL inside is refused here, before anything can use its truncated value. */
-static int decode_payload(const ProtobufCMethodDescriptor *m, const Ttrpc__Request *req,
-                          ProtobufCMessage **ret, char *nul_field, size_t size)
+int rpc_dispatch_decode(const ProtobufCMethodDescriptor *m, const uint8_t *data, size_t len,
+                        ProtobufCMessage **ret, char *nul_field, size_t size)
 {
         static const uint8_t empty[1];
-        const uint8_t *data = req->payload.len ? req->payload.data : empty;
 
-        *ret = protobuf_c_message_unpack(m->input, NULL, req->payload.len, data);
+        if (!len)
+                data = empty;
+        *ret = protobuf_c_message_unpack(m->input, NULL, len, data);
         if (!*ret)
                 return -EBADMSG;
-        if (rpc_strings_check(m->input, data, req->payload.len, nul_field, size) < 0) {
+        if (rpc_strings_check(m->input, data, len, nul_field, size) < 0) {
                 protobuf_c_message_free_unpacked(*ret, NULL);
                 *ret = NULL;
                 return -EINVAL;
@@ -148,7 +148,7 @@ static void call_handler(struct rpc_session *s, const Ttrpc__Request *req,
         char field[256];
         int r;
 
-        r = decode_payload(m, req, &msg, field, sizeof(field));
+        r = rpc_dispatch_decode(m, req->payload.data, req->payload.len, &msg, field, sizeof(field));
         if (r == -EINVAL) {
                 reply_now(s, stream_id, RPC_INVALID_ARGUMENT, "%s: field `%s` contains a NUL byte",
                           full, field);
@@ -163,7 +163,9 @@ static void call_handler(struct rpc_session *s, const Ttrpc__Request *req,
         call->cost = req->payload.len;
         const char *const kv[] = { "method", full, NULL };
         log_full(LOG_LEVEL_DEBUG, "rpc", kv, "call");
-        r = handler(call, msg, &err);
+        r = rpc_validate_request(req->method, msg, &err);
+        if (r >= 0)
+                r = handler(call, msg, &err);
         if (r < 0) {
                 if (!err)
                         agent_error_set(&err, -r, "%s", full);

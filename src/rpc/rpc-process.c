@@ -105,12 +105,9 @@ int rpc_close_stdin(struct rpc_call *call, const ProtobufCMessage *msg, struct a
 int rpc_tty_win_resize(struct rpc_call *call, const ProtobufCMessage *msg, struct agent_error **err)
 {
         const Grpc__TtyWinResizeRequest *req = (const Grpc__TtyWinResizeRequest *) msg;
-        struct process *p;
+        struct process *p = lookup_process(call, req->container_id, req->exec_id, err);
         int r;
 
-        if (spawn_console_size_check(req->row, req->column, "row`/`column", err) < 0)
-                return -EINVAL;
-        p = lookup_process(call, req->container_id, req->exec_id, err);
         if (!p)
                 return -ENOENT;
         r = stdio_resize(&p->stdio, req->row, req->column, err);
