@@ -72,8 +72,8 @@ static char *failing_spec(const char *id, int kind)
         };
         static const char *const top_extra[] = {
                 "",
-                ",\"mounts\":[{\"destination\":\"/x\",\"type\":\"bind\","
-                "\"source\":\"/no/such/source\",\"options\":[\"rbind\"]}]",
+                (",\"mounts\":[{\"destination\":\"/x\",\"type\":\"bind\","
+                 "\"source\":\"/no/such/source\",\"options\":[\"rbind\"]}]"),
                 "",
         };
         const char *linux_extra =
@@ -143,7 +143,6 @@ static void load_stop(void)
  * loop in either order). */
 static void test_failed_creates_leave_nothing(void **state)
 {
-        _cleanup_free_ char *dir = xasprintf("%s/", ct_run_dir());
         unsigned total = RACE_CREATES, sent = 0, done = 0, codes[RPC_UNAUTHENTICATED + 1] = { 0 };
         char fd_dir[64];
         unsigned fds0, mounts0;
