@@ -2,7 +2,9 @@
 /* cata-agent: the Kata guest agent. PID 1 in a VM, or a service. */
 #include "agent/agent.h"
 #include "agent/boot.h"
+#include "agent/config-file.h"
 #include "agent/console.h"
+#include "agent/crashguard.h"
 #include "agent/logsink.h"
 #include "base/cleanup.h"
 #include "base/error.h"
@@ -21,6 +23,7 @@
 struct args {
         const char *addr;
         const char *cmdline_path;
+        const char *config_path;
         const char *log_level;
         const char *log_addr;
         const char *console_addr;
@@ -42,6 +45,8 @@ static void usage(FILE *f)
               "vsock://-1:1024)\n"
               "  -c, --cmdline FILE       kernel command line to read (default /proc/cmdline,\n"
               "                           or $CATA_CMDLINE)\n"
+              "      --config FILE        the Rust agent's TOML configuration file instead of the\n"
+              "                           kernel command line (the environment still applies)\n"
               "  -l, --log-level LEVEL    critical, error, warn, info, debug, trace\n"
               "      --log-addr ADDR      stream logs to the host that connects to ADDR\n"
               "                           (agent.log_vport=N means vsock://-1:N)\n"
@@ -64,11 +69,13 @@ static int parse_args(int argc, char **argv, struct args *args)
                 OPT_CONSOLE_ADDR,
                 OPT_PRINT_CONFIG,
                 OPT_RUN_DIR,
-                OPT_RESOLV_CONF
+                OPT_RESOLV_CONF,
+                OPT_CONFIG
         };
         static const struct option opts[] = {
                 { "addr", required_argument, NULL, 'a' },
                 { "cmdline", required_argument, NULL, 'c' },
+                { "config", required_argument, NULL, OPT_CONFIG },
                 { "log-level", required_argument, NULL, 'l' },
                 { "log-addr", required_argument, NULL, OPT_LOG_ADDR },
                 { "console-addr", required_argument, NULL, OPT_CONSOLE_ADDR },
@@ -91,6 +98,9 @@ static int parse_args(int argc, char **argv, struct args *args)
                         break;
                 case 'l':
                         args->log_level = optarg;
+                        break;
+                case OPT_CONFIG:
+                        args->config_path = optarg;
                         break;
                 case OPT_LOG_ADDR:
                         args->log_addr = optarg;
@@ -125,6 +135,20 @@ static int parse_args(int argc, char **argv, struct args *args)
         return 1;
 }
 
+/* The Rust agent refuses to start on a bad file (as PID 1: a kernel panic); cata says why and
+ * goes on with the kernel command line. */
+static int load_config_file(struct agent *a, const char *path)
+{
+        _cleanup_error_ struct agent_error *err = NULL;
+        _cleanup_free_ char *copy = xstrdup(path);
+        int r = agent_config_load_file(&a->config, copy, &err);
+
+        if (r < 0)
+                log_full(LOG_LEVEL_ERROR, "config", NULL, "%s; using the kernel command line",
+                         err->msg);
+        return r;
+}
+
 static void load_config(struct agent *a, const struct args *args)
 {
         const char *path = args->cmdline_path ? args->cmdline_path : getenv("CATA_CMDLINE");
@@ -135,12 +159,19 @@ static void load_config(struct agent *a, const struct args *args)
         if (!path)
                 path = "/proc/cmdline";
         agent_config_init(&a->config);
-        r = read_file(path, 1 << 20, &cmdline, NULL);
-        if (r < 0)
-                log_warn("cannot read kernel command line `%s`: %s", path, strerror(-r));
+        if (!args->config_path || load_config_file(a, args->config_path) < 0) {
+                r = read_file(path, 1 << 20, &cmdline, NULL);
+                if (r < 0)
+                        log_warn("cannot read kernel command line `%s`: %s", path, strerror(-r));
+                else
+                        agent_config_parse_cmdline(&a->config, cmdline);
+        }
+        /* As in the Rust agent, a file named on the kernel command line is the whole
+         * configuration: the environment does not override it. */
+        if (args->config_path || !a->config.config_file)
+                agent_config_apply_env(&a->config, environ);
         else
-                agent_config_parse_cmdline(&a->config, cmdline);
-        agent_config_apply_env(&a->config, environ);
+                load_config_file(a, a->config.config_file);
         if (args->addr) {
                 free(a->config.server_addr);
                 a->config.server_addr = xstrdup(args->addr);
@@ -154,7 +185,8 @@ static void load_config(struct agent *a, const struct args *args)
         }
 }
 
-static void init_early(void)
+/* Returns the console fd logs go to, or -errno. */
+static int init_early(void)
 {
         _cleanup_error_ struct agent_error *err = NULL;
         int fd;
@@ -165,6 +197,7 @@ static void init_early(void)
         if (fd >= 0)
                 log_set_fd(fd);
         (void) setsid();
+        return fd;
 }
 
 static void init_after_config(struct agent *a)
@@ -219,6 +252,7 @@ int main(int argc, char **argv)
         _cleanup_error_ struct agent_error *err = NULL;
         struct args args = { 0 };
         struct agent a = { 0 };
+        int console_fd = -EBADF;
         int r;
 
         r = parse_args(argc, argv, &args);
@@ -226,8 +260,10 @@ int main(int argc, char **argv)
                 return r == 0 ? EXIT_SUCCESS : 2;
         a.init_mode = getpid() == 1;
         if (a.init_mode)
-                init_early();
+                console_fd = init_early();
         load_config(&a, &args);
+        if (a.init_mode)
+                crashguard_install(argv, console_fd, a.config.dev_mode);
         if (args.print_config) {
                 _cleanup_free_ char *json = agent_config_to_json(&a.config);
                 puts(json);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "rpc/call.h"
+#include "rpc/dispatch.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "ttrpc/server.h"
@@ -124,10 +125,22 @@ int rpc_session_new(struct loop *loop, struct agent *agent, int fd,
                     void (*on_closed)(struct rpc_session *s, void *userdata), void *userdata,
                     struct rpc_session **ret)
 {
+        int r = rpc_session_new_for(loop, &rpc_agent_registry, NULL, fd, on_closed, userdata, ret);
+
+        if (r >= 0)
+                (*ret)->agent = agent;
+        return r;
+}
+
+int rpc_session_new_for(struct loop *loop, const struct rpc_registry *registry, void *context,
+                        int fd, void (*on_closed)(struct rpc_session *s, void *userdata),
+                        void *userdata, struct rpc_session **ret)
+{
         struct rpc_session *s = xzalloc(sizeof(*s));
         int r;
 
-        s->agent = agent;
+        s->registry = registry;
+        s->context = context;
         s->loop = loop;
         s->on_closed = on_closed;
         s->on_closed_userdata = userdata;

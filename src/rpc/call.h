@@ -30,6 +30,7 @@
 
 struct agent;
 struct rpc_call;
+struct rpc_registry;
 struct ttrpc_listener;
 
 /* Request bytes held by parked calls, agent-wide (WriteStdin data waiting for a process that
@@ -51,7 +52,9 @@ void rpc_budget_init(struct rpc_budget *b);
 typedef void (*rpc_cancel_fn)(struct rpc_call *call, void *data);
 
 struct rpc_session {
-        struct agent *agent;
+        struct agent *agent;                 /* the agent's sessions only */
+        const struct rpc_registry *registry; /* what this session serves */
+        void *context;                       /* for the handlers of another registry */
         struct loop *loop;
         struct ttrpc_conn *conn;
         struct ttrpc_listener *listener; /* for serial reopen; may be NULL */
@@ -85,6 +88,11 @@ struct rpc_call {
 int rpc_session_new(struct loop *loop, struct agent *agent, int fd,
                     void (*on_closed)(struct rpc_session *s, void *userdata), void *userdata,
                     struct rpc_session **ret);
+/* The same for another server on this stack: its registry, and a context its handlers find in
+ * call->session->context. */
+int rpc_session_new_for(struct loop *loop, const struct rpc_registry *registry, void *context,
+                        int fd, void (*on_closed)(struct rpc_session *s, void *userdata),
+                        void *userdata, struct rpc_session **ret);
 /* Cancels every call and frees the session without on_closed (shutdown only). */
 void rpc_session_free(struct rpc_session *s);
 unsigned rpc_session_n_calls(const struct rpc_session *s);

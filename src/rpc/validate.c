@@ -75,24 +75,28 @@ static int read_stream(const ProtobufCMessage *msg, struct agent_error **err)
         return 0;
 }
 
+/* By request type, so a method of the same name in another service never matches. */
 static const struct {
-        const char *method;
+        const ProtobufCMessageDescriptor *type;
         int (*check)(const ProtobufCMessage *msg, struct agent_error **err);
 } checks[] = {
-        { "CreateContainer", create_container }, { "ExecProcess", exec_process },
-        { "UpdateContainer", update_container }, { "TtyWinResize", tty_win_resize },
-        { "SignalProcess", signal_process },     { "ReadStdout", read_stream },
-        { "ReadStderr", read_stream },
+        { &grpc__create_container_request__descriptor, create_container },
+        { &grpc__exec_process_request__descriptor, exec_process },
+        { &grpc__update_container_request__descriptor, update_container },
+        { &grpc__tty_win_resize_request__descriptor, tty_win_resize },
+        { &grpc__signal_process_request__descriptor, signal_process },
+        { &grpc__read_stream_request__descriptor, read_stream },
 };
 
-/* The container id, when the message has one at the top (16 of the AgentService requests). */
+/* The container id, when an AgentService request has one at the top (16 of them). */
 static int check_container_id(const ProtobufCMessage *msg, struct agent_error **err)
 {
         const ProtobufCFieldDescriptor *f =
                 protobuf_c_message_descriptor_get_field_by_name(msg->descriptor, "container_id");
         const char *id;
 
-        if (!f || f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED)
+        if (!f || f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED ||
+            !startswith(msg->descriptor->name, "grpc."))
                 return 0;
         id = *(char *const *) (const void *) ((const char *) msg + f->offset);
         if (!container_id_valid(id))
@@ -100,12 +104,12 @@ static int check_container_id(const ProtobufCMessage *msg, struct agent_error **
         return 0;
 }
 
-int rpc_validate_request(const char *method, const ProtobufCMessage *msg, struct agent_error **err)
+int rpc_validate_request(const ProtobufCMessage *msg, struct agent_error **err)
 {
         int r = check_container_id(msg, err);
 
         for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(checks); i++)
-                if (streq(method, checks[i].method))
+                if (msg->descriptor == checks[i].type)
                         r = checks[i].check(msg, err);
         return r;
 }

@@ -18,5 +18,5 @@
 
 #include "base/error.h"
 
-/* method: the bare name ("CreateContainer"). Returns 0 or -errno with err filled. */
-int rpc_validate_request(const char *method, const ProtobufCMessage *msg, struct agent_error **err);
+/* Checks by the message's type. Returns 0 or -errno with err filled. */
+int rpc_validate_request(const ProtobufCMessage *msg, struct agent_error **err);

@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                     : &health->methods[pick - agent->n_methods];
         if (rpc_dispatch_decode(m, data + 1, size - 1, &msg, field, sizeof(field)) < 0)
                 return 0;
-        (void) rpc_validate_request(m->name, msg, &err);
+        (void) rpc_validate_request(msg, &err);
         agent_error_freep(&err);
         protobuf_c_message_free_unpacked(msg, NULL);
         return 0;
