@@ -26,6 +26,8 @@ struct logsink;
 struct console;
 struct reaper;
 struct linkwait;
+struct passfd;
+struct tracer;
 
 #define AGENT_DEFAULT_RUN_DIR "/run/kata-containers"
 
@@ -44,6 +46,8 @@ struct agent {
         size_t stdio_out_bytes;         /* output buffer capacity of all streams (stdio.c) */
         struct list_node stdio_starved; /* streams paused by that total */
         struct logsink *logsink;
+        struct passfd *passfd; /* runtime-rs passfd stdio streams (src/passfd/) */
+        struct tracer *tracer; /* agent.trace spans (src/trace/), NULL when off */
         struct console *console;
         struct reaper *reaper;
         uint64_t start_ns;

@@ -6,6 +6,8 @@
 #include "agent/console.h"
 #include "agent/crashguard.h"
 #include "agent/logsink.h"
+#include "passfd/passfd.h"
+#include "trace/trace.h"
 #include "base/cleanup.h"
 #include "base/error.h"
 #include "base/log.h"
@@ -27,6 +29,8 @@ struct args {
         const char *log_level;
         const char *log_addr;
         const char *console_addr;
+        const char *passfd_addr;
+        const char *trace_addr;
         const char *run_dir;
         const char *resolv_conf;
         bool print_config;
@@ -51,6 +55,10 @@ static void usage(FILE *f)
               "      --log-addr ADDR      stream logs to the host that connects to ADDR\n"
               "                           (agent.log_vport=N means vsock://-1:N)\n"
               "      --console-addr ADDR  serve the debug console on ADDR\n"
+              "      --passfd-addr ADDR   accept passfd stdio streams on ADDR\n"
+              "                           (agent.passfd_listener_port=N means vsock://-1:N)\n"
+              "      --trace-addr ADDR    send agent.trace spans to ADDR (default\n"
+              "                           vsock://2:10240, kata-trace-forwarder)\n"
               "      --run-dir DIR        container bundles go to DIR/<id> (default\n"
               "                           /run/kata-containers)\n"
               "      --resolv-conf FILE   where CreateSandbox's DNS is bound (default\n"
@@ -67,6 +75,8 @@ static int parse_args(int argc, char **argv, struct args *args)
         enum {
                 OPT_LOG_ADDR = 0x100,
                 OPT_CONSOLE_ADDR,
+                OPT_PASSFD_ADDR,
+                OPT_TRACE_ADDR,
                 OPT_PRINT_CONFIG,
                 OPT_RUN_DIR,
                 OPT_RESOLV_CONF,
@@ -79,6 +89,8 @@ static int parse_args(int argc, char **argv, struct args *args)
                 { "log-level", required_argument, NULL, 'l' },
                 { "log-addr", required_argument, NULL, OPT_LOG_ADDR },
                 { "console-addr", required_argument, NULL, OPT_CONSOLE_ADDR },
+                { "passfd-addr", required_argument, NULL, OPT_PASSFD_ADDR },
+                { "trace-addr", required_argument, NULL, OPT_TRACE_ADDR },
                 { "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
                 { "run-dir", required_argument, NULL, OPT_RUN_DIR },
                 { "resolv-conf", required_argument, NULL, OPT_RESOLV_CONF },
@@ -107,6 +119,12 @@ static int parse_args(int argc, char **argv, struct args *args)
                         break;
                 case OPT_CONSOLE_ADDR:
                         args->console_addr = optarg;
+                        break;
+                case OPT_PASSFD_ADDR:
+                        args->passfd_addr = optarg;
+                        break;
+                case OPT_TRACE_ADDR:
+                        args->trace_addr = optarg;
                         break;
                 case OPT_PRINT_CONFIG:
                         args->print_config = true;
@@ -223,6 +241,14 @@ static void apply_side_channels(struct agent *a, const struct args *args)
         }
         if (args->console_addr)
                 console_set_address(a, args->console_addr);
+        if (args->passfd_addr) {
+                passfd_set_address(a, args->passfd_addr);
+        } else if (a->config.passfd_listener_port) {
+                snprintf(vport, sizeof(vport), "vsock://-1:%u", a->config.passfd_listener_port);
+                passfd_set_address(a, vport);
+        }
+        if (args->trace_addr)
+                trace_set_address(a, args->trace_addr);
 }
 
 /* As PID 1 there is no returning: the kernel would panic. Keep serving whatever still works

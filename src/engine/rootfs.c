@@ -685,6 +685,14 @@ static bool host_cgroup_v2(void)
         return statfs(CGROUP_HOST_ROOT, &sf) == 0 && (long) sf.f_type == CGROUP2_SUPER_MAGIC;
 }
 
+static bool is_cgroup_mount(const char *path)
+{
+        struct statfs sf;
+
+        return statfs(path, &sf) == 0 &&
+               ((long) sf.f_type == CGROUP_SUPER_MAGIC || (long) sf.f_type == CGROUP2_SUPER_MAGIC);
+}
+
 /* One entry of the host's v1 cgroup root in the container's tmpfs (cgfd): a read-only bind of a
  * hierarchy, or a copy of a symlink such as cpu -> cpu,cpuacct. */
 static int cgroup_v1_entry(struct rootfs_ctx *c, int hostfd, int cgfd, const char *name,
@@ -708,8 +716,8 @@ static int cgroup_v1_entry(struct rootfs_ctx *c, int hostfd, int cgfd, const cha
                         return fail(c, -errno, "link `%s/%s`", dest, name);
                 return 0;
         }
-        if (!S_ISDIR(st.st_mode))
-                return 0;
+        if (!S_ISDIR(st.st_mode) || !is_cgroup_mount(source))
+                return 0; /* a leftover directory, not a hierarchy: nothing to show */
         if (mkdirat(cgfd, name, 0755) < 0 && errno != EEXIST)
                 return fail(c, -errno, "create `%s/%s`", dest, name);
         fd = openat(cgfd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);

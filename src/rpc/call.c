@@ -5,6 +5,7 @@
 #include "base/util.h"
 #include "ttrpc/server.h"
 #include "ttrpc/status.h"
+#include "trace/trace.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -80,6 +81,8 @@ static void call_free(struct rpc_call *call)
 {
         if (call->parked && call->session->budget)
                 budget_release(call->session->budget, call->cost);
+        /* Still open: no reply was sent (the connection closed first). */
+        trace_span_end(call->span, "cancelled: no reply sent");
         if (call->parked)
                 call->session->n_parked--;
         list_del(&call->park_node);
@@ -218,6 +221,8 @@ struct rpc_call *rpc_session_find_call(struct rpc_session *s, uint32_t stream_id
 static void call_send(struct rpc_call *call, int code, const char *msg, const uint8_t *payload,
                       size_t len)
 {
+        trace_span_end(call->span, code == RPC_OK ? NULL : msg);
+        call->span = NULL;
         if (call->session->conn)
                 (void) ttrpc_conn_send_response(call->session->conn, call->stream_id, code, msg,
                                                 payload, len);

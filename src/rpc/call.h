@@ -32,6 +32,8 @@ struct agent;
 struct rpc_call;
 struct rpc_registry;
 struct ttrpc_listener;
+struct trace_span;
+struct Ttrpc__Request;
 
 /* Request bytes held by parked calls, agent-wide (WriteStdin data waiting for a process that
  * does not read is the big one). Over RPC_PARKED_BYTES_HIGH the connection that parked the
@@ -81,6 +83,7 @@ struct rpc_call {
         void *cancel_data;
         size_t progress; /* free for the owner of a parked call (bytes of a WriteStdin done) */
         size_t cost;     /* encoded request bytes, charged to the budget while parked */
+        struct trace_span *span; /* agent.trace: this RPC's span (rpc/call-trace.c), or NULL */
 };
 
 /* Creates a session on an fd (taken). on_closed runs once after the connection ended and every
@@ -120,3 +123,7 @@ int rpc_call_park(struct rpc_call *call, struct list_node *waiters, rpc_cancel_f
 void rpc_call_unpark(struct rpc_call *call);
 
 #define rpc_call_from_park_node(n) list_entry((n), struct rpc_call, park_node)
+
+/* agent.trace: the span of a request about to be handled (NULL when tracing is off or the
+ * method is not traced), its parent from the request's `traceparent` metadata. */
+struct trace_span *rpc_trace_begin(struct rpc_session *s, const struct Ttrpc__Request *req);

@@ -184,6 +184,7 @@ static void call_handler(struct rpc_session *s, const Ttrpc__Request *req,
         }
         call = rpc_call_new(s, stream_id, full, msg, req->timeout_nano);
         call->cost = req->payload.len;
+        call->span = rpc_trace_begin(s, req);
         const char *const kv[] = { "method", full, NULL };
         log_full(LOG_LEVEL_DEBUG, "rpc", kv, "call");
         r = rpc_validate_request(msg, &err);

@@ -17,8 +17,9 @@ static char *run(void (*f)(struct procstats_text *, const char *), const char *i
 
 static void has(const char *text, const char *needle)
 {
+        assert_non_null(text);
         if (!strstr(text, needle))
-                fail_msg("`%s` not in:\n%s", needle, text);
+                fail_msg("`%s` not in:\n%s", needle, text ? text : "");
 }
 
 static void test_meminfo(void **state)
