@@ -695,6 +695,7 @@ static void test_nul_in_strings(void **state)
                          0);
         assert_int_equal(st.code, RPC_INVALID_ARGUMENT);
         assert_non_null(strstr(st.message, "field `container_id` contains a NUL byte"));
+        ttrpc_status_done(&st);
         assert_int_equal(ttrpc_client_call_raw(cl, "grpc.AgentService", "CreateContainer", arg,
                                                sizeof(arg) - 1, 0, &st, NULL, NULL),
                          0);
