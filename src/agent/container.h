@@ -50,6 +50,8 @@ struct process {
         enum process_state state;
         bool exec_due; /* START was sent (init) or no START is needed (exec) */
         int exit_code;
+        int wait_status;   /* raw waitpid status once EXITED */
+        int stage1_status; /* raw waitpid status of stage 1 once reaped */
         struct stdio stdio;
         uint32_t passfd_ports[3]; /* the request's stdin/stdout/stderr_port */
         struct passfd_io *passfd; /* streams of runtime-rs's passfd I/O, or NULL */

@@ -139,8 +139,7 @@ static int cpu_v1(const struct hier *h, const Grpc__LinuxCPU *cpu, struct agent_
 
                 r = cgroup_write_at(h->dir, "cpu.cfs_period_us", p);
                 if (r == -EINVAL && cpu->quota) {
-                        r = cg_writef(h, "cpu.cfs_quota_us", err, "%" PRId64,
-                                      cpu->quota < 0 ? -1 : cpu->quota);
+                        r = cg_writef(h, "cpu.cfs_quota_us", err, "%" PRId64, cpu->quota);
                         if (r < 0)
                                 return r;
                         r = cgroup_write_at(h->dir, "cpu.cfs_period_us", p);
@@ -148,8 +147,7 @@ static int cpu_v1(const struct hier *h, const Grpc__LinuxCPU *cpu, struct agent_
                 if (r < 0)
                         return cgroup_write_error(err, r, h->dir, "cpu.cfs_period_us", p);
         }
-        if (cpu->quota && (r = cg_writef(h, "cpu.cfs_quota_us", err, "%" PRId64,
-                                         cpu->quota < 0 ? -1 : cpu->quota)) < 0)
+        if (cpu->quota && (r = cg_writef(h, "cpu.cfs_quota_us", err, "%" PRId64, cpu->quota)) < 0)
                 return r;
         if (cpu->realtimeperiod &&
             (r = cg_writef(h, "cpu.rt_period_us", err, "%" PRIu64, cpu->realtimeperiod)) < 0)
@@ -347,7 +345,8 @@ static int apply_pids(const struct cgroup *cg, const Grpc__LinuxPids *p, struct 
 
         if ((r = need_ctrl(cg, "pids", &h, err)) < 0)
                 return r;
-        /* A limit <= 0 means unlimited (OCI; the Rust agent does the same). */
+        /* -1 means unlimited (OCI); 0 is proto3's "not set", unlimited too (as the Rust agent).
+         * Other negatives were refused by cgroup_resources_check. */
         if (p->limit <= 0)
                 return cgroup_write(h, "pids.max", "max", err);
         return cg_writef(h, "pids.max", err, "%" PRId64, p->limit);
@@ -529,12 +528,49 @@ static int apply_network(const struct cgroup *cg, const Grpc__LinuxNetwork *net,
         return 0;
 }
 
+/* -1 is "unlimited" for every signed limit (OCI, runc); 0 is "not set" (proto3). Any other
+ * negative value has no meaning: refused, never turned into -1 or "max". */
+static int check_signed(int64_t v, const char *field, struct agent_error **err)
+{
+        if (v < -1)
+                return agent_error_setf(err, EINVAL,
+                                        "field `%s`: %" PRId64 " (only -1, unlimited, may be "
+                                        "negative)",
+                                        field, v);
+        return 0;
+}
+
+int cgroup_resources_check(const Grpc__LinuxResources *res, struct agent_error **err)
+{
+        const Grpc__LinuxMemory *m = res ? res->memory : NULL;
+        const Grpc__LinuxCPU *c = res ? res->cpu : NULL;
+        int r = 0;
+
+        if (c && ((r = check_signed(c->quota, "Resources.CPU.Quota", err)) < 0 ||
+                  (r = check_signed(c->realtimeruntime, "Resources.CPU.RealtimeRuntime", err)) < 0))
+                return r;
+        if (m && ((r = check_signed(m->limit, "Resources.Memory.Limit", err)) < 0 ||
+                  (r = check_signed(m->reservation, "Resources.Memory.Reservation", err)) < 0 ||
+                  (r = check_signed(m->swap, "Resources.Memory.Swap", err)) < 0 ||
+                  (r = check_signed(m->kernel, "Resources.Memory.Kernel", err)) < 0 ||
+                  (r = check_signed(m->kerneltcp, "Resources.Memory.KernelTCP", err)) < 0))
+                return r;
+        if (res && res->pids &&
+            (r = check_signed(res->pids->limit, "Resources.Pids.Limit", err)) < 0)
+                return r;
+        return 0;
+}
+
 int cgroup_apply(struct cgroup *cg, const Grpc__LinuxResources *res, struct agent_error **err)
 {
         int r = 0;
 
         if (!res)
                 return 0;
+        /* Everything is checked before the first write: an update is never half applied
+         * because of a bad value. */
+        if ((r = cgroup_resources_check(res, err)) < 0)
+                return r;
         if (res->cpu && (r = apply_cpu(cg, res->cpu, err)) < 0)
                 return r;
         if (res->memory && (r = apply_memory(cg, res->memory, err)) < 0)

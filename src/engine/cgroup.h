@@ -48,6 +48,9 @@ int cgroup_new(const char *root, const char *path, struct cgroup **ret, struct a
  * hugetlb limits, devices (v1 allow/deny lists; v2 an eBPF device program). Fields left 0/empty are
  * not touched. Errors name the file and the value. */
 int cgroup_apply(struct cgroup *cg, const Grpc__LinuxResources *res, struct agent_error **err);
+/* The checks cgroup_apply() makes before writing anything: a signed limit below -1 (a CPU quota
+ * of -5, a pids limit of -5) is refused with EINVAL naming the field. Pure. */
+int cgroup_resources_check(const Grpc__LinuxResources *res, struct agent_error **err);
 
 /* A device rule in the engine's form: exact numbers (-1 = any), unlike the wire's, where 0
  * also means any. */

@@ -18,8 +18,10 @@
  *    with a warning (the Rust agent too only logs a failed raise). Process.Capabilities absent:
  *    no capability set is touched (the kernel's setuid rules alone decide, as for a plain
  *    setuid program).
- *  - User: additional gids are always set, also when empty (setgroups(0)), so the agent's groups
- *    never leak in. User.Username is not looked up here. Process.User absent means uid 0, gid 0.
+ *  - User: uid, gid or an additional gid 4294967295 ((uid_t) -1, "leave unchanged" to the
+ *    kernel) is refused: the process would silently stay root. Additional gids are always set, also
+ * when empty (setgroups(0)), so the agent's groups never leak in. User.Username is not looked up
+ * here. Process.User absent means uid 0, gid 0.
  *  - OOMScoreAdj: proto3 cannot tell 0 from "not set", so 0 means "inherit the agent's value";
  *    any other value in [-1000, 1000] is written to /proc/self/oom_score_adj (which is the
  *    container's /proc: the spec must mount it, as every OCI spec does).

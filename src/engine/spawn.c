@@ -90,6 +90,17 @@ int spawn_write_id_maps(pid_t pid, const Grpc__Linux *l)
         return r;
 }
 
+int spawn_console_size_check(uint32_t rows, uint32_t cols, const char *field,
+                             struct agent_error **err)
+{
+        if (rows > UINT16_MAX || cols > UINT16_MAX)
+                return agent_error_setf(err, EINVAL,
+                                        "field `%s`: %u rows x %u columns, a terminal has at most "
+                                        "65535 x 65535",
+                                        field, rows, cols);
+        return 0;
+}
+
 int spawn_send(int sync_fd, enum spawn_msg_type type, int32_t value)
 {
         struct spawn_msg m = { .type = type, .value = value };
@@ -430,6 +441,15 @@ static void __attribute__((noreturn)) stage1(const struct spawn_config *cfg, int
         long pid;
 
         spawn_child_reset_signals();
+        if (cfg->reset_oom_score) {
+                int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+                /* Back up to 0 is allowed (0 is the floor nobody privileged lowered); without
+                 * /proc there is nothing inherited to undo. */
+                if (fd >= 0) {
+                        (void) !write(fd, "0", 1);
+                        close(fd);
+                }
+        }
         /* Still the runtime's credentials and mount namespace: the path resolves and its
          * directories are searchable (a user namespace's root may not search them). */
         if (cfg->init && cfg->exec_fifo) {

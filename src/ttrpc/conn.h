@@ -48,6 +48,10 @@ int ttrpc_conn_send(struct ttrpc_conn *c, uint32_t stream_id, uint8_t type, uint
 int ttrpc_conn_send_response(struct ttrpc_conn *c, uint32_t stream_id, int code,
                              const char *message, const uint8_t *payload, size_t payload_len);
 
+/* Stops (hold) or resumes reading requests, whatever the write queue says: back-pressure from
+ * above (parked request bytes over their budget, see rpc/call.h). */
+void ttrpc_conn_hold(struct ttrpc_conn *c, bool hold);
+
 /* Closes now-ish (deferred like a failure). */
 void ttrpc_conn_close(struct ttrpc_conn *c);
 

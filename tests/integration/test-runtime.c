@@ -799,8 +799,14 @@ static void test_bad_bundles(void **state)
                 ct_spec("rt-bad-cwd", "[\"true\"]", ",\"cwd\":\"/no/such/dir\"", NULL, NULL);
         _cleanup_free_ char *badcwd = bundle("rt-bad-cwd", badcwd_config);
         _cleanup_free_ char *good = sh_bundle("rt-dup", "sleep 1000", NULL);
+        _cleanup_free_ char *uid_config = ct_spec(
+                "rt-bad-uid", "[\"id\"]", ",\"user\":{\"uid\":4294967295,\"gid\":0}", NULL, NULL);
+        _cleanup_free_ char *baduid = bundle("rt-bad-uid", uid_config);
 
         (void) state;
+        /* (uid_t) -1 would leave the process root: refused, never run. */
+        expect_create_error(baduid, "rt-bad-uid",
+                            "process.user.uid: 4294967295 is not a valid uid");
         expect_create_error(empty, "rt-bad-empty", "config.json`: No such file or directory");
         expect_create_error(wrong, "rt-bad-type", "process.user.uid: expected an unsigned integer");
         expect_create_error(noroot, "rt-bad-root", "root.path");
