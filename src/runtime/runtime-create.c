@@ -114,6 +114,36 @@ static int setup_namespaces(const Grpc__Spec *s, struct spawn_ns_config ns[_SPAW
         return 0;
 }
 
+/* True when the namespace at path is the runtime's own (joining it is no isolation). */
+static bool ns_is_own(const char *path, const char *name)
+{
+        _cleanup_free_ char *self = xasprintf("/proc/self/ns/%s", name);
+        struct stat a, b;
+
+        return stat(path, &a) == 0 && stat(self, &b) == 0 && a.st_dev == b.st_dev &&
+               a.st_ino == b.st_ino;
+}
+
+/* The agent lets net.* through because a pod's containers share the VM's network namespace by
+ * design. Here there is no VM: without a network namespace of the container's own, a net.*
+ * sysctl would be written into the host's. (The other keys are checked with the agent's
+ * rules in load_bundle.) */
+static int check_sysctls(const Grpc__Spec *s, const struct spawn_ns_config ns[_SPAWN_NS_MAX],
+                         struct agent_error **err)
+{
+        const struct spawn_ns_config *net = &ns[SPAWN_NS_NET];
+        bool own = net->enabled && !(net->path && ns_is_own(net->path, "net"));
+
+        for (size_t i = 0; s->linux && i < s->linux->n_sysctl && !own; i++)
+                if (startswith(s->linux->sysctl[i]->key, "net."))
+                        return agent_error_setf(err, EINVAL,
+                                                "linux.sysctl: `%s` needs a network namespace "
+                                                "of the container's own: it would change the "
+                                                "host's",
+                                                s->linux->sysctl[i]->key);
+        return 0;
+}
+
 static int setup_cgroup(struct creation *c, struct agent_error **err)
 {
         const Grpc__Linux *l = c->st->spec->linux;
@@ -366,6 +396,8 @@ static int creation_prepare(struct creation *c, struct agent_error **err)
                 r = check_console(c, err);
         if (r >= 0)
                 r = setup_namespaces(spec, c->ns, err);
+        if (r >= 0)
+                r = check_sysctls(spec, c->ns, err);
         if (r >= 0)
                 r = setup_cgroup(c, err);
         if (r >= 0)

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cata-runtime where runc's and crun's own test suites found it lacking (see
+ * docs/conformance.md): each test here is the regression test of one such fix, driven through
+ * the command line like test-runtime.c.
+ */
+#include "containers.h"
+#include "runtime-cli.h"
+
+#include "../unit/cm.h"
+
+#include "base/cleanup.h"
+#include "base/util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char *read_text(const char *path)
+{
+        char *text = slurp(path);
+        size_t n = strlen(text);
+
+        while (n > 0 && text[n - 1] == '\n')
+                text[--n] = '\0';
+        return text;
+}
+
+/* ---- host protection ---- */
+
+/* A net.* sysctl without a network namespace of the container's own would be written into the
+ * host's: refused (the agent allows it: a pod shares the VM's namespace by design). */
+static void test_sysctl_net_needs_netns(void **state)
+{
+        static const char key[] = "/proc/sys/net/ipv4/ping_group_range";
+        _cleanup_free_ char *before = read_text(key), *after = NULL;
+        _cleanup_free_ char *sysctl =
+                xstrdup(",\"sysctl\":{\"net.ipv4.ping_group_range\":\"0 0\"}");
+        _cleanup_free_ char *hostns =
+                xasprintf("%s,\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"network\",\"path\":"
+                          "\"/proc/%d/ns/net\"}]",
+                          sysctl, (int) getpid());
+        _cleanup_free_ char *ownns = xasprintf(
+                "%s,\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"network\"}]", sysctl);
+        _cleanup_free_ char *c1 = ct_spec("rt-sysctl1", "[\"true\"]", NULL, sysctl, NULL);
+        _cleanup_free_ char *c2 = ct_spec("rt-sysctl2", "[\"true\"]", NULL, hostns, NULL);
+        _cleanup_free_ char *c3 =
+                ct_spec("rt-sysctl3", "[\"cat\",\"/proc/sys/net/ipv4/ping_group_range\"]", NULL,
+                        ownns, NULL);
+        _cleanup_free_ char *d1 = bundle("rt-sysctl1", c1), *d2 = bundle("rt-sysctl2", c2);
+        _cleanup_free_ char *d3 = bundle("rt-sysctl3", c3);
+        struct result r;
+
+        (void) state;
+        assert_string_not_equal(before, "0\t0");
+        expect_create_error(d1, "rt-sysctl1",
+                            "`net.ipv4.ping_group_range` needs a network "
+                            "namespace of the container's own");
+        /* Joining the caller's own namespace by path is no isolation either. */
+        expect_create_error(d2, "rt-sysctl2", "`net.ipv4.ping_group_range` needs a network");
+        after = read_text(key);
+        assert_string_equal(before, after);
+        /* With a new one it is applied there, and the host keeps its value. */
+        r = rt("run --bundle %s rt-sysctl3", d3);
+        assert_int_equal(r.code, 0);
+        assert_string_equal(r.out, "0\t0\n");
+        result_done(&r);
+        free(after);
+        after = read_text(key);
+        assert_string_equal(before, after);
+        reap();
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_sysctl_net_needs_netns),
+        };
+        return cmocka_run_group_tests(tests, rtc_setup, rtc_teardown);
+}
