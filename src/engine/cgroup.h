@@ -43,6 +43,11 @@ int cgroup_detect_mode(const char *root, enum cgroup_mode *ret);
  */
 int cgroup_new(const char *root, const char *path, struct cgroup **ret, struct agent_error **err);
 
+/* Whether the cgroup `path` already exists and is frozen (v1 FROZEN or FREEZING, v2
+ * cgroup.freeze 1), without creating anything: a process started there would stop before it
+ * could report, so callers refuse it up front. */
+int cgroup_frozen(const char *root, const char *path, bool *ret, struct agent_error **err);
+
 /* Applies resources: cpu shares/quota/period (v2: weight, max), cpuset cpus/mems (checked against
  * the online cpus/nodes), memory limit/reservation/swap/swappiness, pids limit, blkio/io weight,
  * hugetlb limits, devices (v1 only: allow/deny lists). Fields left 0/empty are not touched.

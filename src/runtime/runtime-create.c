@@ -37,6 +37,10 @@
 #include <time.h>
 #include <unistd.h>
 
+/* A stage that neither reports nor dies (frozen by someone else, stuck in a mount) must not
+ * hold the command forever: setup takes milliseconds, hooks are not part of it. */
+#define SETUP_TIMEOUT_S 60u
+
 struct create_opts {
         const char *id;
         const char *bundle;
@@ -148,11 +152,19 @@ static int setup_cgroup(struct creation *c, struct agent_error **err)
 {
         const Grpc__Linux *l = c->st->spec->linux;
         _cleanup_free_ char *path = NULL;
+        bool frozen = false;
         int r;
 
         path = l && l->cgroupspath && *l->cgroupspath ? xstrdup(l->cgroupspath)
                                                       : xasprintf("/cata-runtime/%s", c->st->id);
-        r = cgroup_new(CGROUP_ROOT, path, &c->cg, err);
+        /* The child would freeze on joining and never report: refuse before anything is made,
+         * so the frozen cgroup is left as it was (runc's wording). */
+        r = cgroup_frozen(CGROUP_ROOT, path, &frozen, err);
+        if (r >= 0 && frozen)
+                return agent_error_setf(
+                        err, EBUSY, "cgroup `%s`: container's cgroup unexpectedly frozen", path);
+        if (r >= 0)
+                r = cgroup_new(CGROUP_ROOT, path, &c->cg, err);
         if (r >= 0 && l && l->resources)
                 r = cgroup_apply(c->cg, l->resources, err);
         if (r >= 0)
@@ -269,6 +281,7 @@ static int drain(int sync_fd, struct rt_spawned *sp, int r, struct agent_error *
 int rt_spawn_wait(int sync_fd, bool init, const Grpc__Spec *spec, struct rt_spawned *sp,
                   struct agent_error **err)
 {
+        uint64_t deadline = now_ns() + SETUP_TIMEOUT_S * 1000000000ull;
         int r;
 
         for (;;) {
@@ -276,8 +289,15 @@ int rt_spawn_wait(int sync_fd, bool init, const Grpc__Spec *spec, struct rt_spaw
                 struct spawn_msg m;
                 int got = spawn_recv(sync_fd, &m);
 
+                if (got == -EAGAIN && now_ns() > deadline) {
+                        r = agent_error_setf(err, ETIMEDOUT,
+                                             "the process did not finish its setup within %u s "
+                                             "(is its cgroup frozen?)",
+                                             SETUP_TIMEOUT_S);
+                        break;
+                }
                 if (got == -EAGAIN) {
-                        (void) poll(&p, 1, -1);
+                        (void) poll(&p, 1, 1000);
                         continue;
                 }
                 r = handle_msg(sync_fd, init, spec, sp, got, &m, err);
@@ -285,19 +305,32 @@ int rt_spawn_wait(int sync_fd, bool init, const Grpc__Spec *spec, struct rt_spaw
                         break;
         }
         if (r < 0 && sp->stage1 > 0)
-                (void) kill(sp->stage1, SIGKILL);
-        if (sp->stage1 > 0)
+                rt_kill_reap(sp->stage1);
+        else if (sp->stage1 > 0)
                 (void) waitpid(sp->stage1, NULL, 0);
         sp->stage1 = 0;
         r = drain(sync_fd, sp, r, err);
         if (r > 0 && sp->pid <= 0)
                 r = agent_error_setf(err, ECHILD, "stage 1 did not report the process's pid");
         if (r < 0 && sp->pid > 0) {
-                (void) kill(sp->pid, SIGKILL);
-                (void) waitpid(sp->pid, NULL, 0);
+                rt_kill_reap(sp->pid);
                 sp->pid = 0;
         }
         return r < 0 ? r : 0;
+}
+
+void rt_kill_reap(pid_t pid)
+{
+        (void) kill(pid, SIGKILL);
+        /* A task in a frozen v1 cgroup does not die until thawed: never wait for it forever.
+         * One left unreaped is reparented when the runtime exits. */
+        for (int i = 0; i < 200; i++) {
+                if (waitpid(pid, NULL, WNOHANG) != 0)
+                        return;
+                struct timespec ts = { .tv_nsec = 10 * 1000000L };
+                (void) nanosleep(&ts, NULL);
+        }
+        rt_log(RT_LOG_WARN, "process %d did not exit after SIGKILL", (int) pid);
 }
 
 /* ---- create ---- */
@@ -306,16 +339,12 @@ static void creation_undo(struct creation *c)
 {
         _cleanup_error_ struct agent_error *err = NULL;
 
-        if (c->sp.stage1 > 0) {
-                (void) kill(c->sp.stage1, SIGKILL);
-                (void) waitpid(c->sp.stage1, NULL, 0);
-        }
-        if (c->sp.pid > 0) {
-                (void) kill(c->sp.pid, SIGKILL);
-                (void) waitpid(c->sp.pid, NULL, 0);
-        }
         if (c->cg)
                 (void) cgroup_kill_all(c->cg, SIGKILL);
+        if (c->sp.stage1 > 0)
+                rt_kill_reap(c->sp.stage1);
+        if (c->sp.pid > 0)
+                rt_kill_reap(c->sp.pid);
         if (c->cg && cgroup_destroy(c->cg, &err) < 0)
                 rt_log(RT_LOG_WARN, "%s", err->msg);
         c->cg = NULL;

@@ -110,6 +110,8 @@ struct rt_spawned {
  * maps from spec when asked. Reaps stage 1. On failure the children are killed and reaped. */
 int rt_spawn_wait(int sync_fd, bool init, const Grpc__Spec *spec, struct rt_spawned *sp,
                   struct agent_error **err);
+/* SIGKILL and a bounded wait (2 s) for one child. */
+void rt_kill_reap(pid_t pid);
 /* Kills what is left of a container, waits briefly for the init to go, destroys the cgroup,
  * runs poststop hooks (warnings only) and removes the state directory. */
 void rt_destroy(const struct rt_context *ctx, struct rt_state *st);

@@ -74,10 +74,47 @@ static void test_sysctl_net_needs_netns(void **state)
         reap();
 }
 
+/* create/run into a cgroup someone froze must fail at once, leaving that cgroup alone (the
+ * child would stop on joining it and the command would wait for it forever). */
+static void test_frozen_cgroup_refused(void **state)
+{
+        _cleanup_free_ char *dir = sh_bundle("rt-frozen", "true", NULL);
+        _cleanup_free_ char *parent = xasprintf("/sys/fs/cgroup/freezer/%s", ct_cgroup_parent());
+        _cleanup_free_ char *fz = xasprintf("%s/rt-frozen", parent);
+        _cleanup_free_ char *fz_state = xasprintf("%s/freezer.state", fz);
+        FILE *f;
+
+        (void) state;
+        if (access("/sys/fs/cgroup/freezer", F_OK) != 0)
+                skip();
+        (void) mkdir(parent, 0755);
+        assert_int_equal(mkdir(fz, 0755), 0);
+        f = fopen(fz_state, "w");
+        assert_non_null(f);
+        fputs("FROZEN", f);
+        assert_int_equal(fclose(f), 0);
+
+        for (int i = 0; i < 2; i++) {
+                struct result r = i ? rt("create --bundle %s rt-frozen", dir)
+                                    : rt("run -d --bundle %s rt-frozen", dir);
+
+                assert_int_equal(r.code, 1);
+                if (!strstr(r.err, "container's cgroup unexpectedly frozen"))
+                        fail_msg("unexpected error: %s", r.err);
+                result_done(&r);
+                assert_false(path_exists("%s/rt-frozen", root));
+        }
+        /* Left as it was: still there, still frozen, so it can be removed by its owner. */
+        assert_true(path_exists("%s", fz_state));
+        assert_int_equal(rmdir(fz), 0);
+        reap();
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_sysctl_net_needs_netns),
+                cmocka_unit_test(test_frozen_cgroup_refused),
         };
         return cmocka_run_group_tests(tests, rtc_setup, rtc_teardown);
 }
