@@ -47,6 +47,7 @@ struct create_opts {
         const char *pid_file;
         const char *console_socket;
         bool detach;
+        bool relay; /* foreground run: a terminal without a socket is relayed by the runtime */
 };
 
 /* What create builds; everything is undone by creation_undo() until it succeeds. */
@@ -367,9 +368,12 @@ static int check_console(struct creation *c, struct agent_error **err)
         const Grpc__Process *p = c->st->spec->process;
         const char *sock = c->opts->console_socket;
 
-        if (p->terminal && !sock)
+        /* Without a socket the runtime keeps the master and relays it, as runc and crun do;
+         * only a foreground `run` stays around to do that. */
+        if (p->terminal && !sock && !c->opts->relay)
                 return agent_error_setf(err, EINVAL,
-                                        "process.terminal is true: --console-socket is required");
+                                        "process.terminal is true: --console-socket is required "
+                                        "with create and with run --detach");
         if (!p->terminal && sock)
                 return agent_error_setf(err, EINVAL,
                                         "--console-socket given but process.terminal is false");
@@ -456,7 +460,7 @@ static int creation_finish(struct creation *c, struct agent_error **err)
                 return agent_error_set(err, -r, "read the start time of process %d",
                                        (int) c->st->pid);
         r = rt_state_save(c->ctx, c->st, err);
-        if (r >= 0 && c->con.master >= 0)
+        if (r >= 0 && c->con.sock >= 0)
                 r = rt_console_send(&c->con, err);
         /* The process is created and waiting: hooks see "created", as the spec's lifecycle
          * (and the conformance suite) expect. */
@@ -468,10 +472,12 @@ static int creation_finish(struct creation *c, struct agent_error **err)
         return r;
 }
 
-/* On success *ret is the created container's state and *ret_sync the open sync socket (the
- * caller closes it; while it is open the child reports late errors there, not on stderr). */
+/* On success *ret is the created container's state, *ret_sync the open sync socket (the
+ * caller closes it; while it is open the child reports late errors there, not on stderr) and
+ * *ret_master the pty master to relay (or -EBADF). */
 static int rt_create(const struct rt_context *ctx, const struct create_opts *o,
-                     struct rt_state **ret, int *ret_sync, struct agent_error **err)
+                     struct rt_state **ret, int *ret_sync, int *ret_master,
+                     struct agent_error **err)
 {
         struct creation c = {
                 .ctx = ctx,
@@ -500,6 +506,7 @@ static int rt_create(const struct rt_context *ctx, const struct create_opts *o,
         }
         rt_log(RT_LOG_INFO, "container `%s` created, pid %d", o->id, (int) c.st->pid);
         *ret_sync = TAKE_FD(c.sync_fd);
+        *ret_master = TAKE_FD(c.con.master);
         creation_done(&c);
         *ret = c.st;
         return 0;
@@ -644,11 +651,11 @@ int cmd_create(struct rt_context *ctx, int argc, char **argv)
         _cleanup_error_ struct agent_error *err = NULL;
         struct create_opts o = { 0 };
         struct rt_state *st = NULL;
-        int sync_fd = -EBADF;
+        int sync_fd = -EBADF, master = -EBADF;
 
         if (parse_create_opts(ctx, argc, argv, false, &o) != 0)
                 return 1;
-        if (rt_create(ctx, &o, &st, &sync_fd, &err) < 0)
+        if (rt_create(ctx, &o, &st, &sync_fd, &master, &err) < 0)
                 return rt_fail_error(err);
         close(sync_fd);
         rt_state_free(st);
@@ -672,11 +679,13 @@ int cmd_run(struct rt_context *ctx, int argc, char **argv)
         _cleanup_error_ struct agent_error *err = NULL;
         struct create_opts o = { 0 };
         struct rt_state *st = NULL;
+        _cleanup_close_ int master = -EBADF;
         int sync_fd = -EBADF, code, r;
 
         if (parse_create_opts(ctx, argc, argv, true, &o) != 0)
                 return 1;
-        if (rt_create(ctx, &o, &st, &sync_fd, &err) < 0)
+        o.relay = !o.detach;
+        if (rt_create(ctx, &o, &st, &sync_fd, &master, &err) < 0)
                 return rt_fail_error(err);
         r = rt_start(ctx, st, &err);
         close(sync_fd);
@@ -686,7 +695,7 @@ int cmd_run(struct rt_context *ctx, int argc, char **argv)
         } else if (o.detach) {
                 code = 0;
         } else {
-                code = rt_wait_child(st->pid);
+                code = master >= 0 ? rt_console_relay(master, st->pid) : rt_wait_child(st->pid);
                 rt_destroy(ctx, st);
         }
         rt_state_free(st);

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * exec (the agent's ExecProcess: the init's namespaces through /proc/<pid>/ns/<name>, its cgroup,
- * the container's seccomp profile), the console (a pty whose master goes to --console-socket
- * over SCM_RIGHTS, as runc sends it), and waiting for a child with signals forwarded.
+ * the container's seccomp profile) and waiting for a child with signals forwarded.
  */
 #include "base/cleanup.h"
 #include "base/util.h"
@@ -19,102 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <unistd.h>
-
-/* ---- console ---- */
-
-static int console_connect(const char *path, struct agent_error **err)
-{
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        int fd;
-
-        if (strlen(path) >= sizeof(sa.sun_path))
-                return agent_error_setf(err, ENAMETOOLONG, "console socket `%s`: path too long",
-                                        path);
-        strcpy(sa.sun_path, path);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return agent_error_set(err, errno, "console socket `%s`", path);
-        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
-                int e = errno;
-                close(fd);
-                return agent_error_set(err, e, "connect to console socket `%s`", path);
-        }
-        return fd;
-}
-
-int rt_console_open(const char *socket_path, const Grpc__Process *proc, struct rt_console *con,
-                    struct agent_error **err)
-{
-        char name[64];
-
-        con->sock = console_connect(socket_path, err);
-        if (con->sock < 0)
-                return con->sock;
-        con->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (con->master < 0 || grantpt(con->master) < 0 || unlockpt(con->master) < 0 ||
-            ptsname_r(con->master, name, sizeof(name)) != 0)
-                return agent_error_set(err, errno, "allocate a pty");
-        con->slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (con->slave < 0)
-                return agent_error_set(err, errno, "open pty `%s`", name);
-        if (proc->consolesize && proc->consolesize->height && proc->consolesize->width) {
-                struct winsize ws = { .ws_row = (unsigned short) proc->consolesize->height,
-                                      .ws_col = (unsigned short) proc->consolesize->width };
-                (void) ioctl(con->master, TIOCSWINSZ, &ws);
-        }
-        return 0;
-}
-
-/* One message: the pty's name as data, the master as SCM_RIGHTS. */
-int rt_console_send(struct rt_console *con, struct agent_error **err)
-{
-        char name[64] = "/dev/ptmx";
-        union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } u = { 0 };
-        struct iovec iov;
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-        struct cmsghdr *cm;
-
-        (void) ptsname_r(con->master, name, sizeof(name));
-        iov = (struct iovec){ .iov_base = name, .iov_len = strlen(name) };
-        msg.msg_control = u.buf;
-        msg.msg_controllen = sizeof(u.buf);
-        cm = CMSG_FIRSTHDR(&msg);
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &con->master, sizeof(int));
-        if (sendmsg(con->sock, &msg, MSG_NOSIGNAL) < 0)
-                return agent_error_set(err, errno, "send the pty master to the console socket");
-        close_and_reset(&con->master);
-        close_and_reset(&con->sock);
-        return 0;
-}
-
-void rt_console_close(struct rt_console *con)
-{
-        close_and_reset(&con->sock);
-        close_and_reset(&con->master);
-        close_and_reset(&con->slave);
-}
-
-void rt_stdio_for(const struct rt_console *con, int stdio[3])
-{
-        for (int i = 0; i < 3; i++) {
-                if (con && con->slave >= 0)
-                        stdio[i] = con->slave;
-                else
-                        stdio[i] = fcntl(i, F_GETFD) >= 0 ? i : -1;
-        }
-}
 
 /* ---- signals, waiting ---- */
 
@@ -370,8 +275,10 @@ static int exec_prepare(const struct rt_state *st, const struct exec_opts *o, st
                 return agent_error_setf(err, EINVAL, "process.args is empty");
         if (p->cwd && *p->cwd && p->cwd[0] != '/')
                 return agent_error_setf(err, EINVAL, "cwd `%s` must be absolute", p->cwd);
-        if (p->terminal && !o->console_socket)
-                return agent_error_setf(err, EINVAL, "a terminal needs --console-socket");
+        /* Without a socket, a foreground exec relays the terminal itself (runc, crun). */
+        if (p->terminal && !o->console_socket && o->detach)
+                return agent_error_setf(err, EINVAL,
+                                        "a terminal with --detach needs --console-socket");
         if (!p->terminal && o->console_socket)
                 return agent_error_setf(err, EINVAL, "--console-socket needs a terminal (--tty)");
         if (p->terminal && (r = rt_console_open(o->console_socket, p, &x->con, err)) < 0)
@@ -411,7 +318,7 @@ static int exec_spawn(const struct rt_state *st, struct exec_run *x, struct agen
                 close_and_reset(&x->con.slave);
         r = rt_spawn_wait(x->sync_fd, false, st->spec, &x->sp, err);
         close_and_reset(&x->sync_fd);
-        if (r >= 0 && x->con.master >= 0)
+        if (r >= 0 && x->con.sock >= 0)
                 r = rt_console_send(&x->con, err);
         return r;
 }
@@ -435,6 +342,7 @@ int cmd_exec(struct rt_context *ctx, int argc, char **argv)
                 .con = { .sock = -EBADF, .master = -EBADF, .slave = -EBADF },
                 .sync_fd = -EBADF,
         };
+        _cleanup_close_ int master = -EBADF;
         enum rt_status s;
         int r;
 
@@ -454,6 +362,7 @@ int cmd_exec(struct rt_context *ctx, int argc, char **argv)
                 (void) kill(x.sp.pid, SIGKILL);
                 (void) waitpid(x.sp.pid, NULL, 0);
         }
+        master = TAKE_FD(x.con.master);
         exec_done(&x);
         free(o.env);
         if (r < 0) {
@@ -461,5 +370,7 @@ int cmd_exec(struct rt_context *ctx, int argc, char **argv)
                         agent_error_wrap(&err, "container `%s`: exec", st->id);
                 return rt_fail_error(err);
         }
-        return o.detach ? 0 : rt_wait_child(x.sp.pid);
+        if (o.detach)
+                return 0;
+        return master >= 0 ? rt_console_relay(master, x.sp.pid) : rt_wait_child(x.sp.pid);
 }

@@ -110,11 +110,67 @@ static void test_frozen_cgroup_refused(void **state)
         reap();
 }
 
+/* ---- console ---- */
+
+/* A terminal without --console-socket: a foreground run or exec gets a pty that the runtime
+ * relays to its own stdio (as runc and crun do); create and detached ones still need a socket. */
+static void test_terminal_without_socket(void **state)
+{
+        _cleanup_free_ char *dir =
+                sh_bundle("rt-tty-relay",
+                          "[ -t 0 ] && [ -t 1 ] && echo on-a-tty; echo done >&2; exit 3", NULL);
+        _cleanup_free_ char *cfg = xasprintf("%s/config.json", dir);
+        _cleanup_free_ char *text = slurp(cfg), *edited = NULL;
+        char *at = strstr(text, "\"args\"");
+        struct result r;
+        FILE *f;
+
+        (void) state;
+        assert_non_null(at);
+        edited = xasprintf("%.*s\"terminal\":true,%s", (int) (at - text), text, at);
+        f = fopen(cfg, "w");
+        assert_non_null(f);
+        fputs(edited, f);
+        assert_int_equal(fclose(f), 0);
+
+        r = rt("run --bundle %s rt-tty-relay", dir);
+        assert_int_equal(r.code, 3);
+        /* Both streams went through the pty (ONLCR: CR LF), to the runtime's stdout. */
+        assert_non_null(strstr(r.out, "on-a-tty\r\n"));
+        assert_non_null(strstr(r.out, "done\r\n"));
+        result_done(&r);
+        assert_gone("rt-tty-relay");
+
+        r = rt("run -d --bundle %s rt-tty-relay", dir);
+        assert_int_equal(r.code, 1);
+        assert_non_null(strstr(r.err, "--console-socket is required"));
+        result_done(&r);
+        assert_gone("rt-tty-relay");
+
+        /* exec -t without a socket, in a container without a terminal. */
+        free(edited);
+        edited = xasprintf("%s", text);
+        at = strstr(edited, "[ -t 0 ]");
+        assert_non_null(at);
+        f = fopen(cfg, "w");
+        fprintf(f, "%.*ssleep 1000\"]%s", (int) (at - edited), edited, strstr(at, "\"]") + 2);
+        assert_int_equal(fclose(f), 0);
+        rt_ok("run -d --bundle %s rt-tty-relay", dir);
+        r = rt("exec -t rt-tty-relay sh -c '[ -t 0 ] && echo exec-tty; exit 5'");
+        assert_int_equal(r.code, 5);
+        assert_non_null(strstr(r.out, "exec-tty\r\n"));
+        result_done(&r);
+        rt_ok("delete -f rt-tty-relay");
+        assert_gone("rt-tty-relay");
+        reap();
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_sysctl_net_needs_netns),
                 cmocka_unit_test(test_frozen_cgroup_refused),
+                cmocka_unit_test(test_terminal_without_socket),
         };
         return cmocka_run_group_tests(tests, rtc_setup, rtc_teardown);
 }
