@@ -363,6 +363,65 @@ static void run_start_hooks(const struct spawn_config *cfg, int sync_fd)
         }
 }
 
+/* mkdir -p, as the process's cwd may name a directory the image lacks (runc, crun). */
+static int mkdir_parents(const char *path)
+{
+        char buf[4096];
+        size_t len = strlen(path);
+
+        if (len >= sizeof(buf))
+                return errno = ENAMETOOLONG, -1;
+        memcpy(buf, path, len + 1);
+        for (char *s = strchr(buf + 1, '/');; s = strchr(s + 1, '/')) {
+                if (s)
+                        *s = '\0';
+                if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+                        return -1;
+                if (!s)
+                        return 0;
+                *s = '/';
+        }
+}
+
+/* The home directory of uid in the container's /etc/passwd, or NULL. */
+static char *passwd_home(uid_t uid)
+{
+        _cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
+        char line[1024];
+
+        while (f && fgets(line, sizeof(line), f)) {
+                char *field[7] = { 0 }, *save = NULL, *t = line;
+                size_t n = 0;
+
+                /* strsep keeps empty fields ("x::0:..."), strtok would not. */
+                while (n < 7 && (field[n] = strsep(&t, ":\n")))
+                        n++;
+                if (n >= 6 && strtoul(field[2], &save, 10) == uid && save != field[2] &&
+                    *save == '\0')
+                        return xstrdup(field[5]);
+        }
+        return NULL;
+}
+
+/* The process's env, with HOME from the container's /etc/passwd (or "/") when it has none, as
+ * runc, crun and Kata's agent do. */
+static char **env_with_home(const Grpc__Process *p)
+{
+        char **env = xzalloc((p->n_env + 2) * sizeof(char *));
+        _cleanup_free_ char *home = NULL;
+
+        for (size_t i = 0; i < p->n_env; i++) {
+                if (startswith(p->env[i], "HOME="))
+                        home = xstrdup("");
+                env[i] = p->env[i];
+        }
+        if (home)
+                return env;
+        home = passwd_home(p->user ? p->user->uid : 0);
+        env[p->n_env] = xasprintf("HOME=%s", home && *home ? home : "/");
+        return env;
+}
+
 static int seccomp_hook(void *userdata)
 {
         return userdata ? seccomp_filter_load(userdata) : 0;
@@ -372,25 +431,28 @@ static void __attribute__((noreturn)) stage2(const struct spawn_config *cfg, int
 {
         const Grpc__Process *p = cfg->process;
         const char *what = NULL;
-        char exe[4096];
+        char exe[4096], **env;
         int r;
 
         if (cfg->init)
                 stage2_setup_root(cfg, sync_fd);
         /* Files the process creates get the usual 0644/0755, whatever the agent's umask. */
-        umask(022);
+        umask(cfg->has_umask ? cfg->umask : 022);
         if (exec_fifo_path_fd >= 0)
                 check_exec_fifo(cfg, sync_fd);
         stage2_stdio(cfg, sync_fd);
+        if (cfg->create_cwd && p->cwd && *p->cwd && mkdir_parents(p->cwd) < 0)
+                child_fail(sync_fd, errno, "create cwd `%s`", p->cwd);
         if (p->cwd && *p->cwd && chdir(p->cwd) < 0)
                 child_fail(sync_fd, errno, "chdir to cwd `%s`", p->cwd);
         if (p->n_args == 0)
                 child_fail(sync_fd, EINVAL, "process has no args");
+        env = env_with_home(p);
         r = spawn_find_executable(p->args[0], p->env, p->n_env, exe, sizeof(exe));
         if (r < 0)
                 child_fail(sync_fd, -r, "executable `%s` not found in the container", p->args[0]);
-        /* Every other inherited fd must not reach the container. */
-        (void) syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+        /* Every other inherited fd must not reach the container (but those it keeps). */
+        (void) syscall(SYS_close_range, 3U + cfg->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
         if (cfg->init) {
                 if (spawn_send(sync_fd, SPAWN_MSG_READY, 0) < 0)
                         _exit(1);
@@ -406,7 +468,7 @@ static void __attribute__((noreturn)) stage2(const struct spawn_config *cfg, int
         if (cfg->identity && identity_apply_with(cfg->identity, seccomp_hook, cfg->seccomp,
                                                  "load seccomp filter", &what) < 0)
                 child_fail(sync_fd, errno, "%s", what ? what : "apply process identity");
-        execve(exe, strv_terminated(p->args, p->n_args), strv_terminated(p->env, p->n_env));
+        execve(exe, strv_terminated(p->args, p->n_args), env);
         child_fail(sync_fd, errno, "exec `%s`", exe);
 }
 

@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -48,6 +49,8 @@ struct create_opts {
         const char *console_socket;
         bool detach;
         bool relay; /* foreground run: a terminal without a socket is relayed by the runtime */
+        bool keep;  /* run: keep the stopped container (no delete) */
+        unsigned preserve_fds;
 };
 
 /* What create builds; everything is undone by creation_undo() until it succeeds. */
@@ -63,6 +66,8 @@ struct creation {
         struct rt_spawned sp;
         int sync_fd;
         bool dir_made;
+        bool has_umask; /* process.user.umask, read from config.json itself */
+        mode_t umask;
 };
 
 /* ---- the bundle ---- */
@@ -86,6 +91,29 @@ static int load_bundle(const char *bundle, const char *id, char **ret_bundle, Gr
         *ret_bundle = TAKE_PTR(abs);
         *ret = TAKE_PTR(spec);
         return 0;
+}
+
+/* process.user.umask is not in Kata's protocol (spec_from_json drops it): read it here. */
+static int read_umask(const char *bundle, bool *has, mode_t *ret, struct agent_error **err)
+{
+        _cleanup_free_ char *path = xasprintf("%s/config.json", bundle);
+        json_error_t je;
+        json_t *root = json_load_file(path, JSON_ALLOW_NUL, &je), *v;
+        int r = 0;
+
+        v = json_object_get(json_object_get(json_object_get(root, "process"), "user"), "umask");
+        if (v && !json_is_null(v)) {
+                if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+                    json_integer_value(v) > 0777)
+                        r = agent_error_setf(err, EINVAL,
+                                             "`%s`: process.user.umask: expected a mode "
+                                             "(0 to 0777)",
+                                             path);
+                *has = r == 0;
+                *ret = r == 0 ? (mode_t) json_integer_value(v) : 0;
+        }
+        json_decref(root);
+        return r;
 }
 
 /* Exactly the spec's namespaces: new ones, or joined by path. The rootfs is set up in the new
@@ -402,6 +430,10 @@ static int creation_spawn(struct creation *c, struct agent_error **err)
                 .exec_fifo = fifo,
                 .start_hooks = hooks,
                 .n_start_hooks = n_hooks,
+                .create_cwd = true,
+                .has_umask = c->has_umask,
+                .umask = c->umask,
+                .preserve_fds = c->opts->preserve_fds,
         };
         int r;
 
@@ -490,6 +522,8 @@ static int rt_create(const struct rt_context *ctx, const struct create_opts *o,
         c.st = xzalloc(sizeof(*c.st));
         c.st->id = xstrdup(o->id);
         r = load_bundle(o->bundle, o->id, &c.st->bundle, &c.st->spec, err);
+        if (r >= 0)
+                r = read_umask(c.st->bundle, &c.has_umask, &c.umask, err);
         if (r >= 0) {
                 c.st->rootfs = xstrdup(c.st->spec->root->path);
                 r = creation_prepare(&c, err);
@@ -613,14 +647,26 @@ static int rt_start(const struct rt_context *ctx, const struct rt_state *st,
 static int parse_create_opts(struct rt_context *ctx, int argc, char **argv, bool run,
                              struct create_opts *o)
 {
-        enum { OPT_PID_FILE = 256, OPT_CONSOLE_SOCKET };
+        enum {
+                OPT_PID_FILE = 256,
+                OPT_CONSOLE_SOCKET,
+                OPT_PRESERVE_FDS,
+                OPT_KEEP,
+                OPT_NO_PIVOT,
+                OPT_NO_NEW_KEYRING,
+        };
         static const struct option options[] = {
                 { "bundle", required_argument, NULL, 'b' },
                 { "pid-file", required_argument, NULL, OPT_PID_FILE },
                 { "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
+                { "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
+                { "no-pivot", no_argument, NULL, OPT_NO_PIVOT },
+                { "no-new-keyring", no_argument, NULL, OPT_NO_NEW_KEYRING },
                 { "detach", no_argument, NULL, 'd' },
+                { "keep", no_argument, NULL, OPT_KEEP },
                 { NULL, 0, NULL, 0 },
         };
+        uint64_t n;
         int c;
 
         o->bundle = ".";
@@ -631,8 +677,19 @@ static int parse_create_opts(struct rt_context *ctx, int argc, char **argv, bool
                         o->pid_file = optarg;
                 else if (c == OPT_CONSOLE_SOCKET)
                         o->console_socket = optarg;
+                else if (c == OPT_PRESERVE_FDS && parse_u64(optarg, 10, &n) == 0 && n < 65536)
+                        o->preserve_fds = (unsigned) n;
+                else if (c == OPT_PRESERVE_FDS)
+                        return rt_usage_error(ctx, "--preserve-fds `%s`: expected a number",
+                                              optarg);
+                else if (c == OPT_NO_PIVOT || c == OPT_NO_NEW_KEYRING)
+                        /* The rootfs is always pivot_root'ed (never a bare chroot, which
+                         * exposes the host's /proc); no session keyring is ever made. */
+                        continue;
                 else if (c == 'd' && run)
                         o->detach = true;
+                else if (c == OPT_KEEP && run)
+                        o->keep = true;
                 else if (c == ':')
                         return rt_usage_error(ctx, "option `%s` needs a value", argv[optind - 1]);
                 else
@@ -696,7 +753,8 @@ int cmd_run(struct rt_context *ctx, int argc, char **argv)
                 code = 0;
         } else {
                 code = master >= 0 ? rt_console_relay(master, st->pid) : rt_wait_child(st->pid);
-                rt_destroy(ctx, st);
+                if (!o.keep)
+                        rt_destroy(ctx, st);
         }
         rt_state_free(st);
         return code;
