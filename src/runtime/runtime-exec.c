@@ -83,17 +83,40 @@ struct exec_opts {
         const char *pid_file;
         const char *console_socket;
         const char *user;
-        bool tty, detach;
+        const char *cgroup; /* --cgroup: a sub-cgroup of the container's */
+        bool tty, detach, no_new_privs, ignore_paused;
+        unsigned preserve_fds;
         char **env;
         size_t n_env;
+        char **caps; /* --cap */
+        size_t n_caps;
+        uint32_t *gids; /* --additional-gids */
+        size_t n_gids;
         char **args;
         size_t n_args;
 };
 
 static int parse_exec_opts(struct rt_context *ctx, int argc, char **argv, struct exec_opts *o)
 {
-        enum { OPT_CWD = 256, OPT_PID_FILE, OPT_CONSOLE_SOCKET };
+        enum {
+                OPT_CWD = 256,
+                OPT_PID_FILE,
+                OPT_CONSOLE_SOCKET,
+                OPT_PRESERVE_FDS,
+                OPT_NO_NEW_PRIVS,
+                OPT_CGROUP,
+                OPT_IGNORE_PAUSED,
+                OPT_LABEL,
+        };
         static const struct option options[] = {
+                { "cap", required_argument, NULL, 'c' },
+                { "additional-gids", required_argument, NULL, 'g' },
+                { "no-new-privs", no_argument, NULL, OPT_NO_NEW_PRIVS },
+                { "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
+                { "cgroup", required_argument, NULL, OPT_CGROUP },
+                { "ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED },
+                { "apparmor", required_argument, NULL, OPT_LABEL },
+                { "process-label", required_argument, NULL, OPT_LABEL },
                 { "tty", no_argument, NULL, 't' },
                 { "cwd", required_argument, NULL, OPT_CWD },
                 { "env", required_argument, NULL, 'e' },
@@ -104,10 +127,44 @@ static int parse_exec_opts(struct rt_context *ctx, int argc, char **argv, struct
                 { "user", required_argument, NULL, 'u' },
                 { NULL, 0, NULL, 0 },
         };
+        uint64_t n;
         int c;
 
-        while ((c = getopt_long(argc, argv, "+:te:p:du:", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+:te:p:du:c:g:", options, NULL)) >= 0) {
                 switch (c) {
+                case 'c':
+                        o->caps = xrealloc(o->caps, (o->n_caps + 1) * sizeof(char *));
+                        o->caps[o->n_caps++] = optarg;
+                        break;
+                case 'g':
+                        if (parse_u64(optarg, 10, &n) < 0 || n >= UINT32_MAX)
+                                return rt_usage_error(ctx,
+                                                      "--additional-gids `%s`: expected a "
+                                                      "gid",
+                                                      optarg);
+                        o->gids = xrealloc(o->gids, (o->n_gids + 1) * sizeof(uint32_t));
+                        o->gids[o->n_gids++] = (uint32_t) n;
+                        break;
+                case OPT_NO_NEW_PRIVS:
+                        o->no_new_privs = true;
+                        break;
+                case OPT_PRESERVE_FDS:
+                        if (parse_u64(optarg, 10, &n) < 0 || n >= 65536)
+                                return rt_usage_error(ctx,
+                                                      "--preserve-fds `%s`: expected a "
+                                                      "number",
+                                                      optarg);
+                        o->preserve_fds = (unsigned) n;
+                        break;
+                case OPT_CGROUP:
+                        o->cgroup = optarg;
+                        break;
+                case OPT_IGNORE_PAUSED:
+                        o->ignore_paused = true;
+                        break;
+                case OPT_LABEL:
+                        /* Read and ignored, as the config's AppArmor and SELinux fields. */
+                        break;
                 case 't':
                         o->tty = true;
                         break;
@@ -169,9 +226,58 @@ static void env_set(char **env, size_t *n, char *kv)
 struct exec_process {
         Grpc__Process proc;
         Grpc__User user;
+        Grpc__LinuxCapabilities caps;
         char **env;
+        char **cap_sets[5]; /* owned arrays of caps (the strings are not) */
+        uint32_t *gids;
         Grpc__Spec *file_spec; /* from --process */
 };
+
+/* set (n entries) plus the --cap names, in a new array owned by ep. */
+static char **caps_plus(struct exec_process *ep, int k, char **set, size_t *n,
+                        const struct exec_opts *o)
+{
+        char **v = xzalloc((*n + o->n_caps + 1) * sizeof(char *));
+
+        memcpy(v, set, *n * sizeof(char *));
+        memcpy(v + *n, o->caps, o->n_caps * sizeof(char *));
+        *n += o->n_caps;
+        ep->cap_sets[k] = v;
+        return v;
+}
+
+/* --cap (every set, as runc), --no-new-privs, --additional-gids: on top of either source. */
+static void apply_exec_flags(struct exec_process *ep, const struct exec_opts *o)
+{
+        Grpc__LinuxCapabilities *c = &ep->caps;
+
+        if (o->no_new_privs)
+                ep->proc.nonewprivileges = true;
+        if (o->n_caps) {
+                if (ep->proc.capabilities)
+                        *c = *ep->proc.capabilities;
+                else
+                        *c = (Grpc__LinuxCapabilities) GRPC__LINUX_CAPABILITIES__INIT;
+                c->bounding = caps_plus(ep, 0, c->bounding, &c->n_bounding, o);
+                c->effective = caps_plus(ep, 1, c->effective, &c->n_effective, o);
+                c->inheritable = caps_plus(ep, 2, c->inheritable, &c->n_inheritable, o);
+                c->permitted = caps_plus(ep, 3, c->permitted, &c->n_permitted, o);
+                c->ambient = caps_plus(ep, 4, c->ambient, &c->n_ambient, o);
+                ep->proc.capabilities = c;
+        }
+        if (o->n_gids) {
+                if (ep->proc.user != &ep->user) {
+                        ep->user = ep->proc.user ? *ep->proc.user : (Grpc__User) GRPC__USER__INIT;
+                        ep->proc.user = &ep->user;
+                }
+                ep->gids = xzalloc((ep->user.n_additionalgids + o->n_gids) * sizeof(uint32_t));
+                memcpy(ep->gids, ep->user.additionalgids,
+                       ep->user.n_additionalgids * sizeof(uint32_t));
+                memcpy(ep->gids + ep->user.n_additionalgids, o->gids, o->n_gids * sizeof(uint32_t));
+                ep->user.additionalgids = ep->gids;
+                ep->user.n_additionalgids += o->n_gids;
+        }
+}
 
 static int process_from_file(const char *path, struct exec_process *ep, struct agent_error **err)
 {
@@ -200,8 +306,8 @@ static int parse_user(const char *s, Grpc__User *u, struct agent_error **err)
         return 0;
 }
 
-static int build_process(const struct rt_state *st, const struct exec_opts *o,
-                         struct exec_process *ep, struct agent_error **err)
+static int build_process_base(const struct rt_state *st, const struct exec_opts *o,
+                              struct exec_process *ep, struct agent_error **err)
 {
         const Grpc__Process *base = st->spec->process;
         size_t n_env;
@@ -233,9 +339,22 @@ static int build_process(const struct rt_state *st, const struct exec_opts *o,
         return 0;
 }
 
+static int build_process(const struct rt_state *st, const struct exec_opts *o,
+                         struct exec_process *ep, struct agent_error **err)
+{
+        int r = build_process_base(st, o, ep, err);
+
+        if (r >= 0)
+                apply_exec_flags(ep, o);
+        return r;
+}
+
 static void exec_process_done(struct exec_process *ep)
 {
         free(ep->env);
+        free(ep->gids);
+        for (size_t i = 0; i < ARRAY_SIZE(ep->cap_sets); i++)
+                free(ep->cap_sets[i]);
         if (ep->file_spec)
                 spec_free(ep->file_spec);
 }
@@ -260,8 +379,27 @@ struct exec_run {
         struct seccomp_filter *seccomp;
         struct rt_spawned sp;
         int sync_fd;
+        unsigned preserve_fds;
         char ns_paths[_SPAWN_NS_MAX][64];
 };
+
+/* The container's cgroup, or with --cgroup SUB one below it (runc: processes of one container
+ * stay inside its cgroup). The per-controller form `ctrl:path` is not supported. */
+static int exec_cgroup(const struct rt_state *st, const struct exec_opts *o, struct cgroup **ret,
+                       struct agent_error **err)
+{
+        _cleanup_free_ char *path = NULL;
+
+        if (!o->cgroup)
+                return cgroup_new(CGROUP_ROOT, st->cgroup_path, ret, err);
+        if (strchr(o->cgroup, ':') || strstr(o->cgroup, ".."))
+                return agent_error_setf(err, EINVAL,
+                                        "--cgroup `%s`: expected a path below the container's "
+                                        "cgroup (the controller:path form is not supported)",
+                                        o->cgroup);
+        path = xasprintf("%s/%s", st->cgroup_path, o->cgroup);
+        return cgroup_new(CGROUP_ROOT, path, ret, err);
+}
 
 static int exec_prepare(const struct rt_state *st, const struct exec_opts *o, struct exec_run *x,
                         struct agent_error **err)
@@ -283,7 +421,7 @@ static int exec_prepare(const struct rt_state *st, const struct exec_opts *o, st
                 return agent_error_setf(err, EINVAL, "--console-socket needs a terminal (--tty)");
         if (p->terminal && (r = rt_console_open(o->console_socket, p, &x->con, err)) < 0)
                 return r;
-        r = cgroup_new(CGROUP_ROOT, st->cgroup_path, &x->cg, err);
+        r = exec_cgroup(st, o, &x->cg, err);
         if (r >= 0)
                 r = identity_new(p, &x->identity, err);
         if (r >= 0 && st->spec->linux && st->spec->linux->seccomp)
@@ -301,6 +439,7 @@ static int exec_spawn(const struct rt_state *st, struct exec_run *x, struct agen
                 .identity = x->identity,
                 .seccomp = x->seccomp,
                 .terminal = x->ep.proc.terminal,
+                .preserve_fds = x->preserve_fds,
         };
         int r;
 
@@ -333,6 +472,13 @@ static void exec_done(struct exec_run *x)
         close_and_reset(&x->sync_fd);
 }
 
+static void exec_opts_done(struct exec_opts *o)
+{
+        free(o->env);
+        free(o->caps);
+        free(o->gids);
+}
+
 int cmd_exec(struct rt_context *ctx, int argc, char **argv)
 {
         _cleanup_error_ struct agent_error *err = NULL;
@@ -347,13 +493,17 @@ int cmd_exec(struct rt_context *ctx, int argc, char **argv)
         int r;
 
         if (parse_exec_opts(ctx, argc, argv, &o) != 0) {
-                free(o.env);
+                exec_opts_done(&o);
                 return 1;
         }
         r = rt_state_load(ctx, o.id, &st, &err);
-        if (r >= 0 && (s = rt_status(ctx, st)) != RT_STATUS_RUNNING && s != RT_STATUS_CREATED)
+        /* A paused container would hold the new process frozen before it reports: refused
+         * unless asked (--ignore-paused; the process then runs at `resume`). */
+        if (r >= 0 && (s = rt_status(ctx, st)) != RT_STATUS_RUNNING && s != RT_STATUS_CREATED &&
+            !(s == RT_STATUS_PAUSED && o.ignore_paused))
                 r = agent_error_setf(&err, EINVAL, "cannot exec in a %s container",
                                      rt_status_name(s));
+        x.preserve_fds = o.preserve_fds;
         if (r >= 0)
                 r = exec_prepare(st, &o, &x, &err);
         if (r >= 0)
@@ -364,11 +514,12 @@ int cmd_exec(struct rt_context *ctx, int argc, char **argv)
         }
         master = TAKE_FD(x.con.master);
         exec_done(&x);
-        free(o.env);
+        exec_opts_done(&o);
         if (r < 0) {
                 if (st)
                         agent_error_wrap(&err, "container `%s`: exec", st->id);
-                return rt_fail_error(err);
+                (void) rt_fail_error(err);
+                return RT_EXEC_FAILED;
         }
         if (o.detach)
                 return 0;

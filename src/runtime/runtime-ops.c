@@ -70,7 +70,10 @@ int cmd_kill(struct rt_context *ctx, int argc, char **argv)
                 all = true;
         }
         if (optind == argc - 2) {
-                if (rt_parse_signal(argv[argc - 1], &sig) < 0)
+                /* Signal 0 only checks that the process is there (runc and crun allow it). */
+                if (streq(argv[argc - 1], "0"))
+                        sig = 0;
+                else if (rt_parse_signal(argv[argc - 1], &sig) < 0)
                         return rt_fail("unknown signal `%s`", argv[argc - 1]);
                 argc--;
         }

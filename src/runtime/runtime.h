@@ -13,6 +13,7 @@
  *   runtime-exec.c    exec; waiting for a child
  *   runtime-console.c the console: pty + SCM_RIGHTS, or relayed by the runtime itself
  *   runtime-ops.c     kill, delete, ps, pause, resume, update, spec
+ *   runtime-features.c the OCI features document
  *   runtime-hooks.c   OCI hooks in the runtime namespace, state JSON on stdin
  */
 
@@ -26,6 +27,8 @@
 
 #define RT_DEFAULT_ROOT "/run/cata-runtime"
 #define RT_OCI_VERSION  "1.0.2"
+/* exec's own failures (not the process's exit code), as runc reports them. */
+#define RT_EXEC_FAILED 255
 
 struct rt_context {
         const char *root;    /* --root: state directories live in <root>/<id> */
@@ -156,6 +159,7 @@ int cmd_pause(struct rt_context *ctx, int argc, char **argv);
 int cmd_resume(struct rt_context *ctx, int argc, char **argv);
 int cmd_update(struct rt_context *ctx, int argc, char **argv);
 int cmd_spec(struct rt_context *ctx, int argc, char **argv);
+int cmd_features(struct rt_context *ctx, int argc, char **argv);
 
 /* main.c: a usage error for the current command (prints its usage line), returns 1. */
 int rt_usage_error(const struct rt_context *ctx, const char *fmt, ...)
