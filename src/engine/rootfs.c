@@ -1231,3 +1231,11 @@ int rootfs_setup(const Grpc__Spec *spec, const char *rootfs, char *what, size_t 
         close_and_reset(&c.rootfd);
         return r < 0 ? r : 0;
 }
+
+const char *rootfs_mount_option_name(size_t i)
+{
+        if (i < ARRAY_SIZE(flag_options))
+                return flag_options[i].name;
+        i -= ARRAY_SIZE(flag_options);
+        return i < ARRAY_SIZE(propagation_options) ? propagation_options[i].name : NULL;
+}

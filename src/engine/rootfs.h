@@ -66,3 +66,6 @@ enum {
  * itself (at most 40, else -ELOOP). Returns the fd or -errno.
  */
 int rootfs_open_in_root(int rootfd, const char *path, unsigned flags);
+
+/* The i-th mount option name understood in mounts[].options (NULL past the last). */
+const char *rootfs_mount_option_name(size_t i);

@@ -377,3 +377,13 @@ struct seccomp_filter *seccomp_filter_free(struct seccomp_filter *f)
         }
         return NULL;
 }
+
+const char *seccomp_action_name(size_t i)
+{
+        return i < ARRAY_SIZE(action_table) ? action_table[i].name : NULL;
+}
+
+const char *seccomp_operator_name(size_t i)
+{
+        return i < ARRAY_SIZE(op_table) ? op_table[i].name : NULL;
+}

@@ -37,3 +37,7 @@ int seccomp_filter_new(const Grpc__LinuxSeccomp *spec, struct seccomp_filter **r
  * here (malloc): fine in the forked child of a single-threaded parent. */
 int seccomp_filter_load(struct seccomp_filter *f);
 struct seccomp_filter *seccomp_filter_free(struct seccomp_filter *f);
+
+/* The i-th action or comparison operator name understood in profiles (NULL past the last). */
+const char *seccomp_action_name(size_t i);
+const char *seccomp_operator_name(size_t i);

@@ -196,6 +196,7 @@ static const struct rt_command commands[] = {
         { "update", "--resources FILE ID", cmd_update,
           "apply an OCI linux.resources JSON object (FILE `-`: stdin)" },
         { "spec", "[--bundle DIR]", cmd_spec, "write a default config.json" },
+        { "features", "", cmd_features, "print the OCI runtime features document (JSON)" },
 };
 
 static const struct rt_command *current;

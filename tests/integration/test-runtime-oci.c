@@ -13,6 +13,7 @@
 #include "base/util.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,12 +166,147 @@ static void test_terminal_without_socket(void **state)
         reap();
 }
 
+/* ---- commands and options ---- */
+
+/* The features document lists what the engine's tables accept. */
+static void test_features(void **state)
+{
+        struct result r = rt("features");
+        json_t *doc, *l;
+        bool mount = false, sys_admin = false, errno_act = false;
+        size_t i;
+        json_t *v;
+
+        (void) state;
+        assert_int_equal(r.code, 0);
+        doc = json_loads(r.out, 0, NULL);
+        assert_non_null(doc);
+        assert_string_equal(jstr(doc, "ociVersionMax"), "1.0.2");
+        l = json_object_get(doc, "linux");
+        json_array_foreach(json_object_get(l, "namespaces"), i, v) mount |=
+                streq(json_string_value(v), "mount");
+        json_array_foreach(json_object_get(l, "capabilities"), i, v) sys_admin |=
+                streq(json_string_value(v), "CAP_SYS_ADMIN");
+        json_array_foreach(json_object_get(json_object_get(l, "seccomp"), "actions"), i, v)
+                errno_act |= streq(json_string_value(v), "SCMP_ACT_ERRNO");
+        assert_true(mount && sys_admin && errno_act);
+        assert_true(json_array_size(json_object_get(doc, "mountOptions")) > 10);
+        json_decref(doc);
+        result_done(&r);
+}
+
+/* kill ID 0 checks for the process; run --keep leaves the stopped container for delete. */
+static void test_kill_zero_and_keep(void **state)
+{
+        _cleanup_free_ char *dir = sh_bundle("rt-kill0", "sleep 1000", NULL);
+        _cleanup_free_ char *keep = sh_bundle("rt-keep", "exit 4", NULL);
+        struct result r;
+
+        (void) state;
+        rt_ok("run -d --bundle %s rt-kill0", dir);
+        rt_ok("kill rt-kill0 0");
+        rt_ok("kill rt-kill0 KILL");
+        assert_true(wait_status("rt-kill0", "stopped", 3000));
+        r = rt("kill rt-kill0 0");
+        assert_int_equal(r.code, 1);
+        result_done(&r);
+        rt_ok("delete rt-kill0");
+        assert_gone("rt-kill0");
+
+        r = rt("run --keep --bundle %s rt-keep", keep);
+        assert_int_equal(r.code, 4);
+        result_done(&r);
+        assert_true(wait_status("rt-keep", "stopped", 0));
+        rt_ok("delete rt-keep");
+        assert_gone("rt-keep");
+        reap();
+}
+
+/* What runc and crun give every process: HOME from the container's /etc/passwd, a cwd made
+ * when missing, process.user.umask. */
+static void test_process_defaults(void **state)
+{
+        _cleanup_free_ char *config =
+                ct_spec("rt-procdef",
+                        "[\"sh\",\"-c\",\"echo home=$HOME; pwd; umask; touch f; stat -c %a f\"]",
+                        ",\"cwd\":\"/tmp/made/here\",\"user\":{\"uid\":0,\"gid\":0,\"umask\":23}",
+                        NULL, NULL);
+        _cleanup_free_ char *dir = bundle("rt-procdef", config);
+        struct result r;
+
+        (void) state;
+        r = rt("run --bundle %s rt-procdef", dir);
+        assert_int_equal(r.code, 0);
+        if (!strstr(r.out, "home=/root\n/tmp/made/here\n0027\n640\n"))
+                fail_msg("unexpected output: %s (%s)", r.out, r.err);
+        result_done(&r);
+        assert_gone("rt-procdef");
+        reap();
+}
+
+/* exec --cap, --no-new-privs, --additional-gids, --preserve-fds, --cgroup. */
+static void test_exec_flags(void **state)
+{
+        _cleanup_free_ char *config = ct_spec("rt-xflags", "[\"sleep\",\"1000\"]",
+                                              ",\"noNewPrivileges\":false", NULL, NULL);
+        _cleanup_free_ char *dir = bundle("rt-xflags", config);
+        _cleanup_free_ char *want = xasprintf("/%s/rt-xflags/sub\n", ct_cgroup_parent());
+        struct result r;
+
+        (void) state;
+        rt_ok("run -d --bundle %s rt-xflags", dir);
+        r = rt("exec rt-xflags sh -c 'grep -E \"^(NoNewPrivs|CapBnd|Groups)\" /proc/self/status'");
+        assert_int_equal(r.code, 0);
+        assert_non_null(strstr(r.out, "NoNewPrivs:\t0"));
+        assert_null(strstr(r.out, "1234"));
+        /* CAP_SYS_ADMIN (21) is not in ct_spec's sets. */
+        assert_null(strstr(r.out, "CapBnd:\t00000000a02425fb"));
+        result_done(&r);
+        r = rt("exec --cap CAP_SYS_ADMIN --no-new-privs --additional-gids 1234 -g 5678 rt-xflags "
+               "sh -c 'grep -E \"^(NoNewPrivs|CapEff|Groups)\" /proc/self/status'");
+        assert_int_equal(r.code, 0);
+        assert_non_null(strstr(r.out, "NoNewPrivs:\t1"));
+        assert_non_null(strstr(r.out, "1234 5678"));
+        {
+                const char *eff = strstr(r.out, "CapEff:\t");
+                assert_non_null(eff);
+                assert_true(strtoull(eff + 8, NULL, 16) & (1ull << 21));
+        }
+        result_done(&r);
+
+        r = rt("exec --preserve-fds 1 rt-xflags sh -c '[ -e /proc/self/fd/3 ] && echo kept' "
+               "3</dev/null");
+        assert_int_equal(r.code, 0);
+        assert_string_equal(r.out, "kept\n");
+        result_done(&r);
+        r = rt("exec rt-xflags sh -c '[ -e /proc/self/fd/3 ] || echo closed' 3</dev/null");
+        assert_string_equal(r.out, "closed\n");
+        result_done(&r);
+
+        r = rt("exec --cgroup sub rt-xflags sh -c 'grep pids /proc/self/cgroup | cut -d: -f3'");
+        assert_int_equal(r.code, 0);
+        assert_string_equal(r.out, want);
+        result_done(&r);
+        r = rt("exec --cgroup pids:sub rt-xflags true");
+        assert_int_equal(r.code, 255);
+        assert_non_null(strstr(r.err, "controller:path form is not supported"));
+        result_done(&r);
+
+        rt_ok("delete -f rt-xflags");
+        assert_gone("rt-xflags");
+        reap();
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_sysctl_net_needs_netns),
                 cmocka_unit_test(test_frozen_cgroup_refused),
                 cmocka_unit_test(test_terminal_without_socket),
+                cmocka_unit_test(test_features),
+                cmocka_unit_test(test_kill_zero_and_keep),
+                cmocka_unit_test(test_process_defaults),
+                cmocka_unit_test(test_exec_flags),
         };
         return cmocka_run_group_tests(tests, rtc_setup, rtc_teardown);
 }
