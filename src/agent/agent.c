@@ -97,6 +97,7 @@ int agent_start(struct agent *a, struct agent_error **err)
 
         list_init(&a->sessions);
         list_init(&a->containers);
+        storage_registry_init(&a->storage);
         list_init(&a->jobs);
         list_init(&a->sandbox.create_waiters);
         if (!a->resolv_conf)
@@ -143,7 +144,8 @@ void agent_stop(struct agent *a)
         while (!list_empty(&a->sessions))
                 rpc_session_free(list_first_entry(&a->sessions, struct rpc_session, node));
         a->n_sessions = 0;
-        sandbox_release(a);
+        sandbox_release(a); /* the containers go with it */
+        storage_release_all(a);
         job_free_all(a);
         reaper_free(a);
         console_stop(a);

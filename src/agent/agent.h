@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "base/list.h"
 #include "event/loop.h"
+#include "storage/storage.h"
 #include "sandbox/sandbox.h"
 
 /* Concurrent connections: the shim keeps one; restarted shims, `shim delete` and debugging
@@ -44,8 +45,9 @@ struct agent {
         pid_t sandbox_pid; /* init of the first container: its pid namespace is the sandbox's */
         char *sandbox_ipc; /* persistent namespaces the pod's containers share (sandbox.c) */
         char *sandbox_uts;
-        struct sandbox sandbox;  /* CreateSandbox's state (src/sandbox/) */
-        struct list_node jobs;   /* helper programs running in children (job.c) */
+        struct storage_registry storage; /* storages by mount point (src/storage/) */
+        struct sandbox sandbox;          /* CreateSandbox's state (src/sandbox/) */
+        struct list_node jobs;           /* helper programs running in children (job.c) */
         const char *resolv_conf; /* the guest's resolv.conf, where CreateSandbox's DNS goes */
         bool dns_bound;
 };

@@ -12,6 +12,7 @@
 #include "engine/identity.h"
 #include "engine/seccomp.h"
 #include "rpc/call.h"
+#include "storage/storage.h"
 #include "ttrpc/status.h"
 
 #include <ctype.h>
@@ -89,6 +90,9 @@ static void container_free(struct container *c)
                 log_warn("container `%s`: %s", c->id, err->msg);
         c->cgroup = NULL;
         container_release_bundle(c);
+        storage_release(c->agent, c->storages);
+        if (c->bundle)
+                (void) rmdir(c->bundle); /* emptied by the storages (overlay rootfs, rw dirs) */
         loop_timer_free(c->remove_timer);
         list_del(&c->node);
         for (int i = 0; i < _SPAWN_NS_MAX; i++)
@@ -305,9 +309,10 @@ static int setup_bundle(struct container *c, struct agent_error **err)
                 return agent_error_set(err, errno, "create run directory `%s`", run_dir);
         c->bundle = xasprintf("%s/%s", run_dir, c->id);
         c->rootfs = xasprintf("%s/rootfs", c->bundle);
-        if (mkdir(c->bundle, 0700) < 0)
+        /* Both may exist already: a storage can be mounted there (overlay rootfs). */
+        if (mkdir(c->bundle, 0700) < 0 && errno != EEXIST)
                 return agent_error_set(err, errno, "create bundle `%s`", c->bundle);
-        if (mkdir(c->rootfs, 0755) < 0)
+        if (mkdir(c->rootfs, 0755) < 0 && errno != EEXIST)
                 return agent_error_set(err, errno, "create `%s`", c->rootfs);
         if (mount(c->req->oci->root->path, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
                 return agent_error_set(err, errno, "bind `%s` to `%s`", c->req->oci->root->path,
@@ -476,7 +481,10 @@ int container_create(struct agent *a, struct rpc_call *call, struct agent_error 
         list_add_tail(&a->containers, &c->node);
 
         choose_pipe_size(c);
-        r = setup_bundle(c, err);
+        /* Storages first, as Kata: the rootfs may be one of them. */
+        r = storage_acquire(a, req->storages, req->n_storages, c->id, &c->storages, err);
+        if (r >= 0)
+                r = setup_bundle(c, err);
         if (r >= 0)
                 r = setup_namespaces(c, err);
         if (r >= 0)

@@ -84,6 +84,7 @@ struct container {
         bool sandbox_pidns_candidate; /* its new pid namespace may become the sandbox's */
         uint32_t pipe_size;           /* stdout/stderr pipe capacity for its processes */
         struct loop_timer *remove_timer;
+        char **storages;             /* mount points referenced (storage_acquire) */
         struct hooks_run *hooks_run; /* OCI hooks running (src/sandbox/hooks.c) */
         struct oom_watch *oom;       /* its memory cgroup watched for OOM kills */
         struct rpc_call *start_call; /* StartContainer waiting for the prestart hooks */

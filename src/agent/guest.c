@@ -2,6 +2,7 @@
 #include "agent/guest.h"
 #include "base/cleanup.h"
 #include "base/util.h"
+#include "storage/storage.h"
 
 #include <errno.h>
 #include <string.h>
@@ -39,8 +40,7 @@ int guest_memory_info(const char *block_size_path, const char *probe_path, bool 
 
 const char *const *guest_storage_handlers(void)
 {
-        static const char *const none[] = { NULL };
-        return none;
+        return storage_drivers();
 }
 
 const char *const *guest_device_handlers(void)

@@ -20,8 +20,8 @@ int guest_memory_info(const char *block_size_path, const char *probe_path, bool 
                       bool want_probe, uint64_t *ret_block_size, bool *ret_probe,
                       struct agent_error **err);
 
-/* Storage drivers and device types this build handles (NULL-terminated; empty until the storage
- * and device issues land), and optional features compiled in. */
+/* Storage drivers (src/storage/) and device types (empty until the devices issue lands) this
+ * build handles, NULL-terminated, and optional features compiled in. */
 const char *const *guest_storage_handlers(void);
 const char *const *guest_device_handlers(void);
 const char *const *guest_extra_features(void);

@@ -68,3 +68,5 @@ int ctl_cmd_stats(struct ctl_context *ctx, char **args);
 int ctl_cmd_rm(struct ctl_context *ctx, char **args);
 int ctl_cmd_sandbox(struct ctl_context *ctx, char **args);
 int ctl_cmd_oom_events(struct ctl_context *ctx, char **args);
+int ctl_cmd_copy_file(struct ctl_context *ctx, char **args);
+int ctl_cmd_volume_stats(struct ctl_context *ctx, char **args);

@@ -241,6 +241,11 @@ static const struct ctl_command commands[] = {
           "storage=JSON, each repeatable where it makes sense) or DestroySandbox" },
         { "oom-events", "[COUNT]", 0, 1, ctl_cmd_oom_events,
           "GetOOMEvent in a loop: print the id of each OOM-killed container (COUNT, then exit)" },
+        { "copy-file", "SRC DEST", 2, 2, ctl_cmd_copy_file,
+          "CopyFile: a file (in 1 MiB chunks), directory or symlink to DEST in the guest (below\n"
+          "/run/kata-containers/shared/containers/), keeping mode and owner" },
+        { "volume-stats", "PATH", 1, 1, ctl_cmd_volume_stats,
+          "GetVolumeStats: bytes and inodes of the file system at PATH in the guest" },
 };
 
 static void usage(FILE *f)
