@@ -93,14 +93,25 @@ static int load_bundle(const char *bundle, const char *id, char **ret_bundle, Gr
         return 0;
 }
 
-/* process.user.umask is not in Kata's protocol (spec_from_json drops it): read it here. */
-static int read_umask(const char *bundle, bool *has, mode_t *ret, struct agent_error **err)
+/* Fields Kata's protocol lacks (spec_from_json drops them), read from config.json itself:
+ * process.user.umask is applied; linux.resources.unified (raw cgroup v2 files) cannot be
+ * applied by the engine, so it is refused rather than dropped. */
+static int read_config_extras(const char *bundle, bool *has, mode_t *ret, struct agent_error **err)
 {
         _cleanup_free_ char *path = xasprintf("%s/config.json", bundle);
         json_error_t je;
         json_t *root = json_load_file(path, JSON_ALLOW_NUL, &je), *v;
         int r = 0;
 
+        v = json_object_get(json_object_get(json_object_get(root, "linux"), "resources"),
+                            "unified");
+        if (json_object_size(v) > 0) {
+                json_decref(root);
+                return agent_error_setf(err, EOPNOTSUPP,
+                                        "`%s`: linux.resources.unified is not supported (set "
+                                        "the limits through the typed fields)",
+                                        path);
+        }
         v = json_object_get(json_object_get(json_object_get(root, "process"), "user"), "umask");
         if (v && !json_is_null(v)) {
                 if (!json_is_integer(v) || json_integer_value(v) < 0 ||
@@ -177,6 +188,19 @@ static int check_sysctls(const Grpc__Spec *s, const struct spawn_ns_config ns[_S
         return 0;
 }
 
+/* Sharing a cgroup with other processes is allowed (runc warns the same way), but limits,
+ * pause and kill --all then reach them too. */
+static void warn_not_empty(struct cgroup *cg)
+{
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+
+        if (cgroup_pids(cg, &pids, &n) >= 0 && n > 0)
+                rt_log(RT_LOG_WARN,
+                       "container's cgroup is not empty: %zu process(es) already in `%s`", n,
+                       cgroup_path(cg));
+}
+
 static int setup_cgroup(struct creation *c, struct agent_error **err)
 {
         const Grpc__Linux *l = c->st->spec->linux;
@@ -194,6 +218,8 @@ static int setup_cgroup(struct creation *c, struct agent_error **err)
                         err, EBUSY, "cgroup `%s`: container's cgroup unexpectedly frozen", path);
         if (r >= 0)
                 r = cgroup_new(CGROUP_ROOT, path, &c->cg, err);
+        if (r >= 0)
+                warn_not_empty(c->cg);
         if (r >= 0 && l && l->resources)
                 r = cgroup_apply(c->cg, l->resources, err);
         if (r >= 0)
@@ -523,7 +549,7 @@ static int rt_create(const struct rt_context *ctx, const struct create_opts *o,
         c.st->id = xstrdup(o->id);
         r = load_bundle(o->bundle, o->id, &c.st->bundle, &c.st->spec, err);
         if (r >= 0)
-                r = read_umask(c.st->bundle, &c.has_umask, &c.umask, err);
+                r = read_config_extras(c.st->bundle, &c.has_umask, &c.umask, err);
         if (r >= 0) {
                 c.st->rootfs = xstrdup(c.st->spec->root->path);
                 r = creation_prepare(&c, err);

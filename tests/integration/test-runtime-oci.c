@@ -297,6 +297,38 @@ static void test_exec_flags(void **state)
         reap();
 }
 
+/* Resources the engine cannot apply are refused, naming them; sharing a cgroup is warned. */
+static void test_resources_refused_or_warned(void **state)
+{
+        _cleanup_free_ char *unified =
+                ct_spec("rt-unified", "[\"true\"]", NULL,
+                        ",\"resources\":{\"unified\":{\"pids.max\":\"10\"}}", NULL);
+        _cleanup_free_ char *d1 = bundle("rt-unified", unified);
+        _cleanup_free_ char *first = sh_bundle("rt-share1", "sleep 1000", NULL);
+        _cleanup_free_ char *cfg2 = NULL, *second = NULL;
+        struct result r;
+        char *at;
+
+        (void) state;
+        expect_create_error(d1, "rt-unified", "linux.resources.unified is not supported");
+
+        /* A second container in the first one's cgroup. */
+        rt_ok("run -d --bundle %s rt-share1", first);
+        cfg2 = ct_spec("rt-share2", "[\"true\"]", NULL, NULL, NULL);
+        at = strstr(cfg2, "/rt-share2\"");
+        assert_non_null(at);
+        memcpy(at, "/rt-share1\"", strlen("/rt-share1\""));
+        second = bundle("rt-share2", cfg2);
+        r = rt("create --bundle %s rt-share2", second);
+        assert_int_equal(r.code, 0);
+        assert_non_null(strstr(r.err, "container's cgroup is not empty: 1 process(es)"));
+        result_done(&r);
+        rt_ok("delete -f rt-share2");
+        rt_ok("delete -f rt-share1");
+        assert_gone("rt-share1");
+        reap();
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -307,6 +339,7 @@ int main(void)
                 cmocka_unit_test(test_kill_zero_and_keep),
                 cmocka_unit_test(test_process_defaults),
                 cmocka_unit_test(test_exec_flags),
+                cmocka_unit_test(test_resources_refused_or_warned),
         };
         return cmocka_run_group_tests(tests, rtc_setup, rtc_teardown);
 }
