@@ -193,8 +193,13 @@ static const struct rt_command commands[] = {
         { "ps", "[--format table|json] ID", cmd_ps, "list the processes in the container" },
         { "pause", "ID", cmd_pause, "freeze every process in the container" },
         { "resume", "ID", cmd_resume, "thaw a paused container" },
-        { "update", "--resources FILE ID", cmd_update,
-          "apply an OCI linux.resources JSON object (FILE `-`: stdin)" },
+        { "update",
+          "[--resources FILE] [--cpu-period N] [--cpu-quota N] [--cpu-share N]\n"
+          "                [--cpu-rt-period N] [--cpu-rt-runtime N] [--cpuset-cpus L]\n"
+          "                [--cpuset-mems L] [--memory B] [--memory-reservation B]\n"
+          "                [--memory-swap B] [--kernel-memory B] [--kernel-memory-tcp B]\n"
+          "                [--pids-limit N] [--blkio-weight N] ID",
+          cmd_update, "apply an OCI linux.resources JSON object (FILE `-`: stdin)" },
         { "spec", "[--bundle DIR]", cmd_spec, "write a default config.json" },
         { "features", "", cmd_features, "print the OCI runtime features document (JSON)" },
 };

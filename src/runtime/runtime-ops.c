@@ -7,6 +7,7 @@
 #include "oci/spec-json.h"
 #include "runtime/runtime.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -278,41 +279,201 @@ static int read_resources(const char *file, Grpc__Spec **ret, struct agent_error
                                        SPEC_FRAGMENT_RESOURCES, ret, err);
 }
 
+/* runc's update flags, applied on top of --resources. */
+enum {
+        UPD_RESOURCES = 'r',
+        UPD_CPU_PERIOD = 256,
+        UPD_CPU_QUOTA,
+        UPD_CPU_SHARE,
+        UPD_CPU_RT_PERIOD,
+        UPD_CPU_RT_RUNTIME,
+        UPD_CPUSET_CPUS,
+        UPD_CPUSET_MEMS,
+        UPD_MEMORY,
+        UPD_MEMORY_RESERVATION,
+        UPD_MEMORY_SWAP,
+        UPD_KERNEL_MEMORY,
+        UPD_KERNEL_MEMORY_TCP,
+        UPD_PIDS_LIMIT,
+        UPD_BLKIO_WEIGHT,
+};
+
+struct update_flags {
+        Grpc__LinuxResources res;
+        Grpc__LinuxCPU cpu;
+        Grpc__LinuxMemory mem;
+        Grpc__LinuxPids pids;
+        Grpc__LinuxBlockIO blkio;
+};
+
+/* A byte count as runc takes it: a number with an optional k/m/g/t suffix (binary, an optional
+ * trailing "b"), or -1 for no limit. */
+static int parse_bytes(const char *s, int64_t *ret)
+{
+        static const char units[] = "kmgt";
+        char *end = NULL;
+        long long v;
+        const char *u;
+
+        errno = 0;
+        v = strtoll(s, &end, 10);
+        if (errno || end == s || v < -1)
+                return -EINVAL;
+        if (*end && (u = strchr(units, tolower((unsigned char) *end))) && v > 0) {
+                for (long i = 0; i <= u - units; i++) {
+                        if (v > INT64_MAX / 1024)
+                                return -ERANGE;
+                        v *= 1024;
+                }
+                end++;
+        }
+        if (*end == 'b' || *end == 'B')
+                end++;
+        if (*end)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+static int update_flag(struct update_flags *u, int c, const char *arg)
+{
+        int64_t v = 0;
+        int r = 0;
+
+        if (c == UPD_CPUSET_CPUS || c == UPD_CPUSET_MEMS) {
+                *(c == UPD_CPUSET_CPUS ? &u->cpu.cpus : &u->cpu.mems) = (char *) arg;
+                u->res.cpu = &u->cpu;
+                return 0;
+        }
+        if (c >= UPD_MEMORY && c <= UPD_KERNEL_MEMORY_TCP)
+                r = parse_bytes(arg, &v);
+        else
+                r = parse_i64(arg, 10, &v);
+        if (r < 0 || (v < 0 && c != UPD_CPU_QUOTA && c != UPD_CPU_RT_RUNTIME && v != -1))
+                return -EINVAL;
+        switch (c) {
+        case UPD_CPU_PERIOD:
+                u->cpu.period = (uint64_t) v;
+                break;
+        case UPD_CPU_QUOTA:
+                u->cpu.quota = v;
+                break;
+        case UPD_CPU_SHARE:
+                u->cpu.shares = (uint64_t) v;
+                break;
+        case UPD_CPU_RT_PERIOD:
+                u->cpu.realtimeperiod = (uint64_t) v;
+                break;
+        case UPD_CPU_RT_RUNTIME:
+                u->cpu.realtimeruntime = v;
+                break;
+        case UPD_MEMORY:
+                u->mem.limit = v;
+                break;
+        case UPD_MEMORY_RESERVATION:
+                u->mem.reservation = v;
+                break;
+        case UPD_MEMORY_SWAP:
+                u->mem.swap = v;
+                break;
+        case UPD_KERNEL_MEMORY:
+                u->mem.kernel = v;
+                break;
+        case UPD_KERNEL_MEMORY_TCP:
+                u->mem.kerneltcp = v;
+                break;
+        case UPD_PIDS_LIMIT:
+                u->pids.limit = v;
+                break;
+        case UPD_BLKIO_WEIGHT:
+                if (v > UINT16_MAX)
+                        return -ERANGE;
+                u->blkio.weight = (uint32_t) v;
+                break;
+        default:
+                return -EINVAL;
+        }
+        if (c <= UPD_CPU_RT_RUNTIME)
+                u->res.cpu = &u->cpu;
+        else if (c <= UPD_KERNEL_MEMORY_TCP)
+                u->res.memory = &u->mem;
+        else if (c == UPD_PIDS_LIMIT)
+                u->res.pids = &u->pids;
+        else
+                u->res.blockio = &u->blkio;
+        return 0;
+}
+
+static int update_apply(const struct rt_state *st, const Grpc__LinuxResources *res)
+{
+        _cleanup_error_ struct agent_error *err = NULL;
+        struct cgroup *cg = NULL;
+        int r;
+
+        if (open_cgroup(st, &cg) != 0)
+                return 1;
+        r = cgroup_apply(cg, res, &err);
+        cgroup_free(cg);
+        if (r < 0)
+                return rt_fail("container `%s`: update resources: %s", st->id, err->msg);
+        return 0;
+}
+
 int cmd_update(struct rt_context *ctx, int argc, char **argv)
 {
         static const struct option options[] = {
-                { "resources", required_argument, NULL, 'r' },
+                { "resources", required_argument, NULL, UPD_RESOURCES },
+                { "cpu-period", required_argument, NULL, UPD_CPU_PERIOD },
+                { "cpu-quota", required_argument, NULL, UPD_CPU_QUOTA },
+                { "cpu-share", required_argument, NULL, UPD_CPU_SHARE },
+                { "cpu-rt-period", required_argument, NULL, UPD_CPU_RT_PERIOD },
+                { "cpu-rt-runtime", required_argument, NULL, UPD_CPU_RT_RUNTIME },
+                { "cpuset-cpus", required_argument, NULL, UPD_CPUSET_CPUS },
+                { "cpuset-mems", required_argument, NULL, UPD_CPUSET_MEMS },
+                { "memory", required_argument, NULL, UPD_MEMORY },
+                { "memory-reservation", required_argument, NULL, UPD_MEMORY_RESERVATION },
+                { "memory-swap", required_argument, NULL, UPD_MEMORY_SWAP },
+                { "kernel-memory", required_argument, NULL, UPD_KERNEL_MEMORY },
+                { "kernel-memory-tcp", required_argument, NULL, UPD_KERNEL_MEMORY_TCP },
+                { "pids-limit", required_argument, NULL, UPD_PIDS_LIMIT },
+                { "blkio-weight", required_argument, NULL, UPD_BLKIO_WEIGHT },
                 { NULL, 0, NULL, 0 },
         };
         _cleanup_error_ struct agent_error *err = NULL;
         _cleanup_state_ struct rt_state *st = NULL;
         _cleanup_(spec_freep) Grpc__Spec *res = NULL;
+        struct update_flags u = { .res = GRPC__LINUX_RESOURCES__INIT,
+                                  .cpu = GRPC__LINUX_CPU__INIT,
+                                  .mem = GRPC__LINUX_MEMORY__INIT,
+                                  .pids = GRPC__LINUX_PIDS__INIT,
+                                  .blkio = GRPC__LINUX_BLOCK_IO__INIT };
         const char *file = NULL;
-        struct cgroup *cg = NULL;
+        bool flags = false;
         int c, r;
 
         while ((c = getopt_long(argc, argv, "+:r:", options, NULL)) >= 0) {
-                if (c != 'r')
+                if (c == UPD_RESOURCES)
+                        file = optarg;
+                else if (c == ':' || c == '?')
                         return rt_usage_error(ctx, "bad option `%s`", argv[optind - 1]);
-                file = optarg;
+                else if (update_flag(&u, c, optarg) < 0)
+                        return rt_usage_error(ctx, "%s `%s`: invalid value", argv[optind - 2],
+                                              optarg);
+                else
+                        flags = true;
         }
-        if (!file)
-                return rt_usage_error(ctx, "--resources FILE is required");
+        if (!file && !flags)
+                return rt_usage_error(ctx, "--resources FILE or a resource flag is required");
         if (load_one(ctx, argc, argv, &st) != 0)
                 return 1;
         if (rt_status(ctx, st) == RT_STATUS_STOPPED)
                 return rt_fail("container `%s` is stopped", st->id);
-        if (read_resources(file, &res, &err) < 0)
+        if (file && read_resources(file, &res, &err) < 0)
                 return rt_fail_error(err);
-        if (!res->linux || !res->linux->resources)
-                return 0;
-        if (open_cgroup(st, &cg) != 0)
-                return 1;
-        r = cgroup_apply(cg, res->linux->resources, &err);
-        cgroup_free(cg);
-        if (r < 0)
-                return rt_fail("container `%s`: update resources: %s", st->id, err->msg);
-        return 0;
+        if (res && res->linux && res->linux->resources &&
+            (r = update_apply(st, res->linux->resources)) != 0)
+                return r;
+        return flags ? update_apply(st, &u.res) : 0;
 }
 
 /* ---- spec ---- */

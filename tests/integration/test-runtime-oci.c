@@ -329,6 +329,47 @@ static void test_resources_refused_or_warned(void **state)
         reap();
 }
 
+/* runc's update flags, with runc's byte suffixes. */
+static void test_update_flags(void **state)
+{
+        _cleanup_free_ char *dir = sh_bundle("rt-upd", "sleep 1000", NULL);
+        _cleanup_free_ char *base =
+                xasprintf("/sys/fs/cgroup/%%s/%s/rt-upd/%%s", ct_cgroup_parent());
+        static const struct {
+                const char *ctrl, *file, *want;
+        } files[] = {
+                { "pids", "pids.max", "42" },
+                { "memory", "memory.limit_in_bytes", "33554432" },
+                { "cpu", "cpu.cfs_period_us", "50000" },
+                { "cpu", "cpu.cfs_quota_us", "25000" },
+                { "cpu", "cpu.shares", "512" },
+        };
+        struct result r;
+
+        (void) state;
+        if (access("/sys/fs/cgroup/cpu/cpu.cfs_period_us", F_OK) != 0)
+                skip();
+        rt_ok("run -d --bundle %s rt-upd", dir);
+        rt_ok("update --pids-limit 42 --memory 32M --cpu-period 50000 --cpu-quota 25000 "
+              "--cpu-share 512 rt-upd");
+        for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+                _cleanup_free_ char *path =
+                        xasprintf("/sys/fs/cgroup/%s/%s/rt-upd/%s", files[i].ctrl,
+                                  ct_cgroup_parent(), files[i].file);
+                _cleanup_free_ char *v = read_text(path);
+
+                if (!streq(v, files[i].want))
+                        fail_msg("%s: `%s`, expected `%s`", path, v, files[i].want);
+        }
+        r = rt("update --memory 12Q rt-upd");
+        assert_int_equal(r.code, 1);
+        assert_non_null(strstr(r.err, "--memory `12Q`: invalid value"));
+        result_done(&r);
+        rt_ok("delete -f rt-upd");
+        assert_gone("rt-upd");
+        reap();
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -340,6 +381,7 @@ int main(void)
                 cmocka_unit_test(test_process_defaults),
                 cmocka_unit_test(test_exec_flags),
                 cmocka_unit_test(test_resources_refused_or_warned),
+                cmocka_unit_test(test_update_flags),
         };
         return cmocka_run_group_tests(tests, rtc_setup, rtc_teardown);
 }
