@@ -74,6 +74,10 @@ int cgroup_kill_all(struct cgroup *cg, int sig);
 int cgroup_stats(struct cgroup *cg, Grpc__CgroupStats **ret, struct agent_error **err);
 void cgroup_stats_free(Grpc__CgroupStats *stats);
 
+/* The memory controller's oom_kill counter (v1 memory.oom_control, Linux >= 4.13; v2
+ * memory.events). -EOPNOTSUPP without a memory controller, -ENOENT without the counter. */
+int cgroup_oom_kills(const struct cgroup *cg, uint64_t *ret);
+
 /* Removes the directories (retrying briefly while the kernel still lists exiting tasks).
  * Then frees the object. Only the leaf goes (with sub-cgroups the container made inside it):
  * parents may be shared. The object is freed on failure too; the error names what is left. */

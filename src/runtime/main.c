@@ -201,6 +201,8 @@ static const struct rt_command commands[] = {
           "                [--pids-limit N] [--blkio-weight N] ID",
           cmd_update, "apply an OCI linux.resources JSON object (FILE `-`: stdin)" },
         { "spec", "[--bundle DIR]", cmd_spec, "write a default config.json" },
+        { "events", "[--stats] [--interval DURATION] ID", cmd_events,
+          "print stats (every 5 s by default) and OOM events as JSON lines until it stops" },
         { "features", "", cmd_features, "print the OCI runtime features document (JSON)" },
 };
 

@@ -14,6 +14,7 @@
  *   runtime-console.c the console: pty + SCM_RIGHTS, or relayed by the runtime itself
  *   runtime-ops.c     kill, delete, ps, pause, resume, update, spec
  *   runtime-features.c the OCI features document
+ *   runtime-events.c  events: stats and OOM events as JSON lines
  *   runtime-hooks.c   OCI hooks in the runtime namespace, state JSON on stdin
  */
 
@@ -160,6 +161,7 @@ int cmd_resume(struct rt_context *ctx, int argc, char **argv);
 int cmd_update(struct rt_context *ctx, int argc, char **argv);
 int cmd_spec(struct rt_context *ctx, int argc, char **argv);
 int cmd_features(struct rt_context *ctx, int argc, char **argv);
+int cmd_events(struct rt_context *ctx, int argc, char **argv);
 
 /* main.c: a usage error for the current command (prints its usage line), returns 1. */
 int rt_usage_error(const struct rt_context *ctx, const char *fmt, ...)

@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char *read_text(const char *path)
@@ -370,6 +372,60 @@ static void test_update_flags(void **state)
         reap();
 }
 
+/* events: one stats line with --stats; a stream with an OOM event, ending with the container. */
+static void test_events(void **state)
+{
+        _cleanup_free_ char *config =
+                ct_spec("rt-ev", "[\"sleep\",\"1000\"]", NULL,
+                        ",\"resources\":{\"memory\":{\"limit\":33554432}}", NULL);
+        _cleanup_free_ char *dir = bundle("rt-ev", config);
+        _cleanup_free_ char *log = xasprintf("%s/events.log", tmp), *text = NULL;
+        struct result r;
+        int status = 0;
+        pid_t child;
+        bool oom = false;
+
+        (void) state;
+        rt_ok("run -d --bundle %s rt-ev", dir);
+        r = rt("events --stats rt-ev");
+        assert_int_equal(r.code, 0);
+        assert_true(startswith(r.out, "{\"type\":\"stats\",\"id\":\"rt-ev\",\"data\":{"));
+        assert_non_null(strstr(r.out, "\"limit\":33554432"));
+        result_done(&r);
+
+        child = fork();
+        assert_true(child >= 0);
+        if (child == 0) {
+                assert_non_null(freopen(log, "w", stdout));
+                execl(bin, bin, "--root", root, "events", "--interval", "100ms", "rt-ev",
+                      (char *) NULL);
+                _exit(127);
+        }
+        /* 64 MiB in a shell variable, in a 32 MiB cgroup. */
+        r = rt("exec rt-ev sh -c 'x=$(head -c 67108864 /dev/zero | tr \"\\\\0\" a); echo ${#x}'");
+        result_done(&r);
+        for (int i = 0; i < 100 && !oom; i++) {
+                free(text);
+                text = slurp(log);
+                oom = strstr(text, "{\"type\":\"oom\",\"id\":\"rt-ev\"}") != NULL;
+                usleep(50000);
+        }
+        assert_true(oom);
+        assert_true(startswith(text, "{\"type\":\"stats\",\"id\":\"rt-ev\""));
+        rt_ok("delete -f rt-ev");
+        /* The stream ends by itself once the container is gone. */
+        for (int i = 0; i < 100 && waitpid(child, &status, WNOHANG) == 0; i++)
+                usleep(50000);
+        if (waitpid(child, &status, WNOHANG) == 0) {
+                kill(child, SIGKILL);
+                fail_msg("events did not return after the container was deleted");
+        }
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+        assert_gone("rt-ev");
+        reap();
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -382,6 +438,7 @@ int main(void)
                 cmocka_unit_test(test_exec_flags),
                 cmocka_unit_test(test_resources_refused_or_warned),
                 cmocka_unit_test(test_update_flags),
+                cmocka_unit_test(test_events),
         };
         return cmocka_run_group_tests(tests, rtc_setup, rtc_teardown);
 }
