@@ -178,19 +178,65 @@ int cmd_delete(struct rt_context *ctx, int argc, char **argv)
 
 /* ---- ps, pause, resume ---- */
 
-static void print_ps_row(pid_t pid)
+/* The host's ps(1) output (runc's way: `ps -ef` unless arguments follow the id), keeping the
+ * header and the rows whose PID column is one of the container's. */
+static int ps_table(char **ps_args, size_t n_args, const pid_t *pids, size_t n)
 {
-        _cleanup_free_ char *cmd = NULL;
-        char path[64];
-        size_t len = 0;
+        _cleanup_free_ char **argv = xzalloc((n_args + 3) * sizeof(char *));
+        _cleanup_fclose_ FILE *out = NULL;
+        char *line = NULL;
+        size_t cap = 0;
+        int pid_col = -1, fds[2], status = 0;
+        pid_t child;
 
-        snprintf(path, sizeof(path), "/proc/%d/cmdline", (int) pid);
-        if (read_file(path, 4096, &cmd, &len) < 0)
-                cmd = xstrdup("");
-        for (size_t i = 0; i + 1 < len; i++)
-                if (cmd[i] == '\0')
-                        cmd[i] = ' ';
-        printf("%-8d%s\n", (int) pid, cmd);
+        argv[0] = (char *) "ps";
+        if (n_args)
+                memcpy(argv + 1, ps_args, n_args * sizeof(char *));
+        else
+                argv[1] = (char *) "-ef";
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return rt_fail("ps: pipe: %s", strerror(errno));
+        child = fork();
+        if (child == 0) {
+                (void) dup2(fds[1], STDOUT_FILENO);
+                execvp("ps", argv);
+                _exit(127);
+        }
+        close(fds[1]);
+        if (child < 0) {
+                close(fds[0]);
+                return rt_fail("ps: fork: %s", strerror(errno));
+        }
+        out = fdopen(fds[0], "r");
+        for (bool header = true; out && getline(&line, &cap, out) > 0; header = false) {
+                char *copy = xstrdup(line), *save = NULL, *f = strtok_r(copy, " \t\n", &save);
+                int col = 0;
+                long v = -1;
+
+                for (; f && (header ? !streq(f, "PID") : col < pid_col); col++)
+                        f = strtok_r(NULL, " \t\n", &save);
+                if (header)
+                        pid_col = f ? col : -1;
+                else if (f)
+                        v = strtol(f, NULL, 10);
+                for (size_t i = 0; !header && i < n && v >= 0; i++)
+                        if (pids[i] == v) {
+                                fputs(line, stdout);
+                                break;
+                        }
+                if (header)
+                        fputs(line, stdout);
+                free(copy);
+                if (header && pid_col < 0)
+                        break;
+        }
+        free(line);
+        while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (pid_col < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return rt_fail("ps %s: failed or printed no PID column",
+                               n_args ? ps_args[0] : "-ef");
+        return 0;
 }
 
 int cmd_ps(struct rt_context *ctx, int argc, char **argv)
@@ -199,6 +245,7 @@ int cmd_ps(struct rt_context *ctx, int argc, char **argv)
                 { "format", required_argument, NULL, 'f' },
                 { NULL, 0, NULL, 0 },
         };
+        _cleanup_error_ struct agent_error *err = NULL;
         _cleanup_state_ struct rt_state *st = NULL;
         const char *format = "table";
         struct cgroup *cg = NULL;
@@ -213,7 +260,11 @@ int cmd_ps(struct rt_context *ctx, int argc, char **argv)
         }
         if (!streq(format, "table") && !streq(format, "json"))
                 return rt_usage_error(ctx, "invalid format `%s` (table or json)", format);
-        if (load_one(ctx, argc, argv, &st) != 0 || open_cgroup(st, &cg) != 0)
+        if (optind >= argc)
+                return rt_usage_error(ctx, "expects a container id");
+        if (rt_state_load(ctx, argv[optind], &st, &err) < 0)
+                return rt_fail_error(err);
+        if (open_cgroup(st, &cg) != 0)
                 return 1;
         r = cgroup_pids(cg, &pids, &n);
         cgroup_free(cg);
@@ -224,13 +275,13 @@ int cmd_ps(struct rt_context *ctx, int argc, char **argv)
                 for (size_t i = 0; i < n; i++)
                         printf("%s%d", i ? "," : "", (int) pids[i]);
                 fputs("]\n", stdout);
+                r = 0;
         } else {
-                printf("%-8s%s\n", "PID", "CMD");
-                for (size_t i = 0; i < n; i++)
-                        print_ps_row(pids[i]);
+                fflush(stdout);
+                r = ps_table(argv + optind + 1, (size_t) (argc - optind - 1), pids, n);
         }
         free(pids);
-        return 0;
+        return r;
 }
 
 static int pause_resume(struct rt_context *ctx, int argc, char **argv, bool pause)

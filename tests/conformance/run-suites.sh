@@ -14,7 +14,8 @@
 # Needs (Debian 12): bats, jq, gawk, golang-go (runc's helpers are built from its source with the
 # modules it vendors: recvtty, sd-helper, seccompagent), libseccomp-dev and gcc (seccompagent,
 # crun's static tests/init), python3, busybox-static (the images are built locally from it, not
-# downloaded), iproute2, util-linux (unshare).
+# downloaded), iproute2, util-linux (unshare, script: the bats files run with a pty as their
+# controlling terminal, as runc's foreground terminal tests need).
 #
 # Environment:
 #   SUITES_DIR   where the suites live (default /opt/suites)
@@ -120,8 +121,12 @@ run_bats() {
         : >"$out"
         for f in "${files[@]}"; do
                 echo "# file $(basename "$f")" >>"$out"
-                RUNC=$runtime timeout -k 10 "$TEST_TIMEOUT" bats --tap "$f" >>"$out" 2>&1 ||
-                        [ $? -ne 124 ] || echo "not ok - $(basename "$f") timed out" >>"$out"
+                # Under script(1): a controlling terminal, as in an interactive shell or CI's
+                # tty. runc refuses a foreground terminal run without one (open /dev/tty).
+                RUNC=$runtime timeout -k 10 "$TEST_TIMEOUT" \
+                        script -qfec "bats --tap $(printf %q "$f")" /dev/null </dev/null |
+                        tr -d '\r' >>"$out" 2>&1
+                [ "${PIPESTATUS[0]}" -ne 124 ] || echo "not ok - $(basename "$f") timed out" >>"$out"
         done
         echo "bats $(count "$out")"
 }

@@ -426,6 +426,39 @@ static void test_events(void **state)
         reap();
 }
 
+/* ps: the host's ps rows of the container's processes, with ps's own arguments. */
+static void test_ps_table(void **state)
+{
+        _cleanup_free_ char *dir = sh_bundle("rt-ps", "exec sleep 1000", NULL);
+        struct result r;
+
+        (void) state;
+        if (access("/bin/ps", X_OK) != 0 && access("/usr/bin/ps", X_OK) != 0)
+                skip();
+        rt_ok("run -d --bundle %s rt-ps", dir);
+        r = rt("ps rt-ps");
+        assert_int_equal(r.code, 0);
+        assert_true(startswith(r.out, "UID "));
+        assert_non_null(strstr(r.out, "sleep 1000\n"));
+        /* Only the container's rows: the header and one process. */
+        {
+                size_t lines = 0;
+
+                for (const char *c = r.out; *c; c++)
+                        lines += *c == '\n';
+                assert_int_equal(lines, 2);
+        }
+        result_done(&r);
+        r = rt("ps rt-ps -o pid,comm");
+        assert_int_equal(r.code, 0);
+        assert_non_null(strstr(r.out, "PID COMMAND\n"));
+        assert_non_null(strstr(r.out, " sleep\n"));
+        result_done(&r);
+        rt_ok("delete -f rt-ps");
+        assert_gone("rt-ps");
+        reap();
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -439,6 +472,7 @@ int main(void)
                 cmocka_unit_test(test_resources_refused_or_warned),
                 cmocka_unit_test(test_update_flags),
                 cmocka_unit_test(test_events),
+                cmocka_unit_test(test_ps_table),
         };
         return cmocka_run_group_tests(tests, rtc_setup, rtc_teardown);
 }
