@@ -53,6 +53,14 @@ struct create_opts {
         unsigned preserve_fds;
 };
 
+/* What config.json holds beyond Kata's protocol (read_config_extras). */
+struct config_extras {
+        bool has_umask;
+        mode_t umask;
+        bool has_default_errno;
+        uint32_t default_errno;
+};
+
 /* What create builds; everything is undone by creation_undo() until it succeeds. */
 struct creation {
         const struct rt_context *ctx;
@@ -66,8 +74,7 @@ struct creation {
         struct rt_spawned sp;
         int sync_fd;
         bool dir_made;
-        bool has_umask; /* process.user.umask, read from config.json itself */
-        mode_t umask;
+        struct config_extras extras;
 };
 
 /* ---- the bundle ---- */
@@ -93,18 +100,33 @@ static int load_bundle(const char *bundle, const char *id, char **ret_bundle, Gr
         return 0;
 }
 
+/* An optional unsigned integer field at most max: 0 absent, 1 read, < 0 wrong. */
+static int json_uint_field(json_t *v, json_int_t max, const char *path, const char *field,
+                           uint32_t *ret, struct agent_error **err)
+{
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > max)
+                return agent_error_setf(err, EINVAL, "`%s`: %s: expected an integer from 0 to %lld",
+                                        path, field, (long long) max);
+        *ret = (uint32_t) json_integer_value(v);
+        return 1;
+}
+
 /* Fields Kata's protocol lacks (spec_from_json drops them), read from config.json itself:
- * process.user.umask is applied; linux.resources.unified (raw cgroup v2 files) cannot be
- * applied by the engine, so it is refused rather than dropped. */
-static int read_config_extras(const char *bundle, bool *has, mode_t *ret, struct agent_error **err)
+ * process.user.umask and linux.seccomp.defaultErrnoRet are applied; linux.resources.unified
+ * (raw cgroup v2 files) cannot be applied by the engine, so it is refused rather than
+ * dropped. */
+static int read_config_extras(const char *bundle, struct config_extras *x, struct agent_error **err)
 {
         _cleanup_free_ char *path = xasprintf("%s/config.json", bundle);
         json_error_t je;
-        json_t *root = json_load_file(path, JSON_ALLOW_NUL, &je), *v;
-        int r = 0;
+        json_t *root = json_load_file(path, JSON_ALLOW_NUL, &je), *l, *v;
+        uint32_t u = 0;
+        int r;
 
-        v = json_object_get(json_object_get(json_object_get(root, "linux"), "resources"),
-                            "unified");
+        l = json_object_get(root, "linux");
+        v = json_object_get(json_object_get(l, "resources"), "unified");
         if (json_object_size(v) > 0) {
                 json_decref(root);
                 return agent_error_setf(err, EOPNOTSUPP,
@@ -113,18 +135,16 @@ static int read_config_extras(const char *bundle, bool *has, mode_t *ret, struct
                                         path);
         }
         v = json_object_get(json_object_get(json_object_get(root, "process"), "user"), "umask");
-        if (v && !json_is_null(v)) {
-                if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-                    json_integer_value(v) > 0777)
-                        r = agent_error_setf(err, EINVAL,
-                                             "`%s`: process.user.umask: expected a mode "
-                                             "(0 to 0777)",
-                                             path);
-                *has = r == 0;
-                *ret = r == 0 ? (mode_t) json_integer_value(v) : 0;
-        }
+        r = json_uint_field(v, 0777, path, "process.user.umask", &u, err);
+        x->has_umask = r > 0;
+        x->umask = (mode_t) u;
+        v = json_object_get(json_object_get(l, "seccomp"), "defaultErrnoRet");
+        if (r >= 0)
+                r = json_uint_field(v, UINT32_MAX, path, "linux.seccomp.defaultErrnoRet",
+                                    &x->default_errno, err);
+        x->has_default_errno = r > 0;
         json_decref(root);
-        return r;
+        return r < 0 ? r : 0;
 }
 
 /* Exactly the spec's namespaces: new ones, or joined by path. The rootfs is set up in the new
@@ -457,8 +477,8 @@ static int creation_spawn(struct creation *c, struct agent_error **err)
                 .start_hooks = hooks,
                 .n_start_hooks = n_hooks,
                 .create_cwd = true,
-                .has_umask = c->has_umask,
-                .umask = c->umask,
+                .has_umask = c->extras.has_umask,
+                .umask = c->extras.umask,
                 .preserve_fds = c->opts->preserve_fds,
         };
         int r;
@@ -494,7 +514,10 @@ static int creation_prepare(struct creation *c, struct agent_error **err)
         if (r >= 0)
                 r = identity_new(spec->process, &c->identity, err);
         if (r >= 0 && spec->linux && spec->linux->seccomp)
-                r = seccomp_filter_new(spec->linux->seccomp, &c->seccomp, err);
+                r = seccomp_filter_new_with(spec->linux->seccomp,
+                                            c->extras.has_default_errno ? &c->extras.default_errno
+                                                                        : NULL,
+                                            &c->seccomp, err);
         if (r < 0)
                 return r;
         rfc3339_now(created, sizeof(created));
@@ -549,7 +572,7 @@ static int rt_create(const struct rt_context *ctx, const struct create_opts *o,
         c.st->id = xstrdup(o->id);
         r = load_bundle(o->bundle, o->id, &c.st->bundle, &c.st->spec, err);
         if (r >= 0)
-                r = read_config_extras(c.st->bundle, &c.has_umask, &c.umask, err);
+                r = read_config_extras(c.st->bundle, &c.extras, err);
         if (r >= 0) {
                 c.st->rootfs = xstrdup(c.st->spec->root->path);
                 r = creation_prepare(&c, err);

@@ -459,6 +459,44 @@ static void test_ps_table(void **state)
         reap();
 }
 
+/* linux.seccomp.defaultErrnoRet (read from config.json: Kata's proto lacks it). */
+static void test_seccomp_default_errno(void **state)
+{
+        static const char allowed[] =
+                "\"execve\",\"brk\",\"arch_prctl\",\"set_tid_address\",\"set_robust_list\","
+                "\"rseq\",\"prlimit64\",\"mprotect\",\"mmap\",\"munmap\",\"readlinkat\","
+                "\"readlink\",\"getuid\",\"geteuid\",\"getgid\",\"getegid\",\"getpid\","
+                "\"getppid\",\"rt_sigaction\",\"rt_sigprocmask\",\"rt_sigreturn\","
+                "\"write\",\"writev\",\"read\",\"close\",\"exit\",\"exit_group\","
+                "\"ioctl\",\"fcntl\",\"newfstatat\",\"fstat\",\"stat\",\"lstat\","
+                "\"getcwd\",\"uname\",\"umask\",\"statx\",\"futex\",\"getrandom\"";
+        _cleanup_free_ char *seccomp = xasprintf(
+                ",\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":6,"
+                "\"architectures\":[\"SCMP_ARCH_X86_64\"],\"syscalls\":[{\"names\":[%s],"
+                "\"action\":\"SCMP_ACT_ALLOW\"}]}",
+                allowed);
+        _cleanup_free_ char *bad = xstrdup(
+                ",\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"defaultErrnoRet\":6}");
+        _cleanup_free_ char *c1 =
+                ct_spec("rt-scerr", "[\"mkdir\",\"/tmp/x\"]", NULL, seccomp, NULL);
+        _cleanup_free_ char *c2 = ct_spec("rt-scbad", "[\"true\"]", NULL, bad, NULL);
+        _cleanup_free_ char *d1 = bundle("rt-scerr", c1), *d2 = bundle("rt-scbad", c2);
+        struct result r;
+
+        (void) state;
+        r = rt("run --bundle %s rt-scerr", d1);
+        assert_int_equal(r.code, 1);
+        if (!strstr(r.out, "No such device or address") &&
+            !strstr(r.err, "No such device or address"))
+                fail_msg("expected ENXIO from mkdir: %s / %s", r.out, r.err);
+        result_done(&r);
+        assert_gone("rt-scerr");
+        expect_create_error(d2, "rt-scbad",
+                            "linux.seccomp.defaultErrnoRet: only SCMP_ACT_ERRNO and "
+                            "SCMP_ACT_TRACE take one");
+        reap();
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -473,6 +511,7 @@ int main(void)
                 cmocka_unit_test(test_update_flags),
                 cmocka_unit_test(test_events),
                 cmocka_unit_test(test_ps_table),
+                cmocka_unit_test(test_seccomp_default_errno),
         };
         return cmocka_run_group_tests(tests, rtc_setup, rtc_teardown);
 }
