@@ -115,8 +115,9 @@ static int json_uint_field(json_t *v, json_int_t max, const char *path, const ch
 
 /* Fields Kata's protocol lacks (spec_from_json drops them), read from config.json itself:
  * process.user.umask and linux.seccomp.defaultErrnoRet are applied; linux.resources.unified
- * (raw cgroup v2 files) cannot be applied by the engine, so it is refused rather than
- * dropped. */
+ * (raw cgroup v2 files) and linux.seccomp.listenerPath cannot be applied by the engine, so
+ * they are refused rather than dropped (a seccomp agent would wait for a connection
+ * forever). */
 static int read_config_extras(const char *bundle, struct config_extras *x, struct agent_error **err)
 {
         _cleanup_free_ char *path = xasprintf("%s/config.json", bundle);
@@ -132,6 +133,14 @@ static int read_config_extras(const char *bundle, struct config_extras *x, struc
                 return agent_error_setf(err, EOPNOTSUPP,
                                         "`%s`: linux.resources.unified is not supported (set "
                                         "the limits through the typed fields)",
+                                        path);
+        }
+        v = json_object_get(json_object_get(l, "seccomp"), "listenerPath");
+        if (json_string_length(v) > 0) {
+                json_decref(root);
+                return agent_error_setf(err, EOPNOTSUPP,
+                                        "`%s`: linux.seccomp.listenerPath is not supported "
+                                        "(nor is SCMP_ACT_NOTIFY)",
                                         path);
         }
         v = json_object_get(json_object_get(json_object_get(root, "process"), "user"), "umask");

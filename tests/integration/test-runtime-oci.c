@@ -494,6 +494,15 @@ static void test_seccomp_default_errno(void **state)
         expect_create_error(d2, "rt-scbad",
                             "linux.seccomp.defaultErrnoRet: only SCMP_ACT_ERRNO and "
                             "SCMP_ACT_TRACE take one");
+        /* A seccomp agent listening there would wait for a connection forever: refused. */
+        free(c2);
+        c2 = ct_spec("rt-sclisten", "[\"true\"]", NULL,
+                     ",\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+                     "\"listenerPath\":\"/run/agent.sock\"}",
+                     NULL);
+        free(d2);
+        d2 = bundle("rt-sclisten", c2);
+        expect_create_error(d2, "rt-sclisten", "linux.seccomp.listenerPath is not supported");
         reap();
 }
 
