@@ -381,6 +381,7 @@ struct rootfs_ctx {
         struct stat root_st;
         bool dev_from_host;         /* the spec binds /dev from the host: no nodes, no links */
         unsigned long dev_ro_flags; /* the spec's /dev is read-only: remounted after the nodes */
+        const char *self_cgroup;    /* /proc/self/cgroup before a new cgroup namespace */
         char *what;
         size_t what_size;
 };
@@ -685,12 +686,34 @@ static bool host_cgroup_v2(void)
         return statfs(CGROUP_HOST_ROOT, &sf) == 0 && (long) sf.f_type == CGROUP2_SUPER_MAGIC;
 }
 
-/* One entry of the host's v1 cgroup root in the container's tmpfs (cgfd): a read-only bind of a
- * hierarchy, or a copy of a symlink such as cpu -> cpu,cpuacct. */
-static int cgroup_v1_entry(struct rootfs_ctx *c, int hostfd, int cgfd, const char *name,
-                           const char *dest)
+/* The process's path in the hierarchy mounted at /sys/fs/cgroup/<name> ("memory",
+ * "cpu,cpuacct", "systemd" for name=systemd, "unified" for the v2 tree), from the text of
+ * /proc/self/cgroup ("4:memory:/a/b" lines); "" when unknown. malloc'd. */
+static char *self_cgroup_path(const char *text, const char *name)
 {
-        _cleanup_free_ char *source = xasprintf("%s/%s", CGROUP_HOST_ROOT, name);
+        _cleanup_free_ char *want = streq(name, "unified")   ? xstrdup("")
+                                    : streq(name, "systemd") ? xstrdup("name=systemd")
+                                                             : xstrdup(name);
+
+        for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+                const char *ctrl = strchr(l, ':'), *path = ctrl ? strchr(ctrl + 1, ':') : NULL;
+                size_t len = path ? (size_t) (path - ctrl - 1) : 0;
+
+                if (path && len == strlen(want) && strncmp(ctrl + 1, want, len) == 0)
+                        return xstrndup(path + 1, strcspn(path + 1, "\n"));
+        }
+        return xstrdup("");
+}
+
+/* One entry of the host's v1 cgroup root in the container's tmpfs (cgfd): a bind of the
+ * container's own cgroup in a hierarchy (read-only with the mount), or a copy of a symlink such
+ * as cpu -> cpu,cpuacct. */
+static int cgroup_v1_entry(struct rootfs_ctx *c, int hostfd, int cgfd, const char *name,
+                           const char *dest, unsigned long flags)
+{
+        _cleanup_free_ char *own = self_cgroup_path(c->self_cgroup, name);
+        _cleanup_free_ char *source =
+                xasprintf("%s/%s%s", CGROUP_HOST_ROOT, name, streq(own, "/") ? "" : own);
         _cleanup_close_ int fd = -EBADF;
         char target[PATH_MAX];
         struct stat st;
@@ -716,6 +739,8 @@ static int cgroup_v1_entry(struct rootfs_ctx *c, int hostfd, int cgfd, const cha
         r = fd < 0 ? -errno : mount_on_fd(source, fd, NULL, MS_BIND | MS_REC, NULL);
         if (r < 0)
                 return fail(c, r, "bind `%s` on `%s/%s`", source, dest, name);
+        if (!(flags & MS_RDONLY))
+                return 0;
         close_and_reset(&fd);
         fd = openat(cgfd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
         r = fd < 0 ? -errno
@@ -751,7 +776,7 @@ static int mount_cgroup_v1(struct rootfs_ctx *c, const char *dest, unsigned long
         r = 0;
         while (r == 0 && (errno = 0, de = readdir(dir))) {
                 if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-                        r = cgroup_v1_entry(c, dirfd(dir), cgfd, de->d_name, dest);
+                        r = cgroup_v1_entry(c, dirfd(dir), cgfd, de->d_name, dest, flags);
         }
         if (r == 0 && errno != 0)
                 r = fail(c, -errno, "read `%s`", CGROUP_HOST_ROOT);
@@ -1201,10 +1226,12 @@ static int finish_root(struct rootfs_ctx *c)
         return 0;
 }
 
-int rootfs_setup(const Grpc__Spec *spec, const char *rootfs, char *what, size_t what_size)
+int rootfs_setup(const Grpc__Spec *spec, const char *rootfs, const char *self_cgroup, char *what,
+                 size_t what_size)
 {
         struct rootfs_ctx c = {
                 .spec = spec,
+                .self_cgroup = self_cgroup,
                 .lnx = spec->linux,
                 .rootfs = rootfs,
                 .rootfd = -EBADF,

@@ -40,6 +40,10 @@ static const struct {
         [SPAWN_NS_PID] = { "pid", CLONE_NEWPID, "pid" },
 };
 
+/* Stage 1 reads /proc/self/cgroup once it joined the container's cgroup and before a new
+ * cgroup namespace hides the paths; stage 2 (a clone: same memory) mounts from it. */
+static char *self_cgroup;
+
 /* protobuf-c's repeated strings carry a count, execve wants a NULL terminator. (malloc is safe
  * here: the agent is single-threaded, so no lock can be held across the fork.) */
 static char **strv_terminated(char **v, size_t n)
@@ -245,7 +249,7 @@ static void stage2_setup_root(const struct spawn_config *cfg, int sync_fd)
         if (spec->hostname && *spec->hostname && cfg->ns[SPAWN_NS_UTS].enabled &&
             sethostname(spec->hostname, strlen(spec->hostname)) < 0)
                 child_fail(sync_fd, errno, "set hostname `%s`", spec->hostname);
-        r = rootfs_setup(spec, cfg->rootfs, what, sizeof(what));
+        r = rootfs_setup(spec, cfg->rootfs, self_cgroup, what, sizeof(what));
         if (r < 0)
                 child_fail(sync_fd, -r, "%s", what[0] ? what : "set up the root filesystem");
 }
@@ -487,6 +491,8 @@ static void __attribute__((noreturn)) stage1(const struct spawn_config *cfg, int
         }
         if (cfg->cgroup && cgroup_enter(cfg->cgroup, getpid(), &err) < 0)
                 child_fail(sync_fd, err->errno_, "%s", err->msg);
+        if (cfg->init && read_file("/proc/self/cgroup", 64 * 1024, &self_cgroup, NULL) < 0)
+                self_cgroup = NULL;
         stage1_join_and_unshare(cfg, sync_fd);
         /* CLONE_PARENT: stage 2 is the agent's child, so the agent reaps it and gets its exit
          * status; with a new pid namespace it is that namespace's pid 1. */

@@ -502,7 +502,8 @@ int cmd_update(struct rt_context *ctx, int argc, char **argv)
         bool flags = false;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "+:r:", options, NULL)) >= 0) {
+        /* Flags may follow the id (`update ID --memory 1M`, as runc takes them): permute. */
+        while ((c = getopt_long(argc, argv, ":r:", options, NULL)) >= 0) {
                 if (c == UPD_RESOURCES)
                         file = optarg;
                 else if (c == ':' || c == '?')

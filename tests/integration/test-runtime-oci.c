@@ -506,6 +506,38 @@ static void test_seccomp_default_errno(void **state)
         reap();
 }
 
+/* The cgroup mount shows the container's own cgroup in each v1 hierarchy (as runc and Kata's
+ * agent), writable when the mount is: a sub-cgroup made there goes with the container. */
+static void test_cgroup_mount_own(void **state)
+{
+        _cleanup_free_ char *config =
+                ct_spec("rt-cgmnt",
+                        "[\"sh\",\"-c\",\"cat /sys/fs/cgroup/pids/pids.max; mkdir "
+                        "/sys/fs/cgroup/memory/sub && echo made; sleep 1000\"]",
+                        NULL, ",\"resources\":{\"pids\":{\"limit\":55}}",
+                        ",\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":"
+                        "\"proc\"},{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":"
+                        "\"sysfs\",\"options\":[\"ro\"]},{\"destination\":\"/sys/fs/cgroup\","
+                        "\"type\":\"cgroup\",\"source\":\"cgroup\",\"options\":[\"rw\"]}]");
+        _cleanup_free_ char *dir = bundle("rt-cgmnt", config);
+        int n;
+
+        (void) state;
+        if (access("/sys/fs/cgroup/pids/cgroup.procs", F_OK) != 0)
+                skip();
+        rt_ok("run -d --bundle %s rt-cgmnt", dir);
+        n = rtc_last();
+        assert_true(wait_for_text(n, "made\n", 3000));
+        {
+                _cleanup_free_ char *out = cmd_out(n);
+                assert_string_equal(out, "55\nmade\n");
+        }
+        assert_true(path_exists("/sys/fs/cgroup/memory/%s/rt-cgmnt/sub", ct_cgroup_parent()));
+        rt_ok("delete -f rt-cgmnt");
+        assert_gone("rt-cgmnt");
+        reap();
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -521,6 +553,7 @@ int main(void)
                 cmocka_unit_test(test_events),
                 cmocka_unit_test(test_ps_table),
                 cmocka_unit_test(test_seccomp_default_errno),
+                cmocka_unit_test(test_cgroup_mount_own),
         };
         return cmocka_run_group_tests(tests, rtc_setup, rtc_teardown);
 }
