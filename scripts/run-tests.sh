@@ -36,7 +36,7 @@ run_suite "ASan+UBSan" "$out/asan" -Db_sanitize=address,undefined -Db_lundef=fal
 echo "== libFuzzer (clang): short runs from the checked-in corpora"
 CC=clang "$src/scripts/build.sh" "$out/fuzz" -Dfuzzing=true -Db_sanitize=address,undefined \
         -Db_lundef=false
-for t in frame dispatch cmdline spec-process mount-options spec-json create sandbox storage; do
+for t in frame dispatch cmdline spec-process mount-options spec-json create sandbox storage network; do
         corpus=$(mktemp -d)
         cp "$src/tests/fuzz/corpus/$t/"* "$corpus/"
         if (cd "$corpus" && "$out/fuzz/tests/fuzz-$t" -runs="${FUZZ_RUNS:-20000}" \

@@ -3,12 +3,13 @@
 #include "agent/console.h"
 #include "agent/container.h"
 #include "agent/reaper.h"
-#include "agent/job.h"
+#include "agent/command.h"
 #include "sandbox/sandbox.h"
 #include "agent/logsink.h"
 #include "base/error.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "network/linkwait.h"
 #include "rpc/call.h"
 #include "ttrpc/server.h"
 
@@ -98,7 +99,7 @@ int agent_start(struct agent *a, struct agent_error **err)
         list_init(&a->sessions);
         list_init(&a->containers);
         storage_registry_init(&a->storage);
-        list_init(&a->jobs);
+        list_init(&a->commands);
         list_init(&a->sandbox.create_waiters);
         if (!a->resolv_conf)
                 a->resolv_conf = AGENT_DEFAULT_RESOLV_CONF;
@@ -146,7 +147,8 @@ void agent_stop(struct agent *a)
         a->n_sessions = 0;
         sandbox_release(a); /* the containers go with it */
         storage_release_all(a);
-        job_free_all(a);
+        linkwait_free(a);
+        command_free_all(a);
         reaper_free(a);
         console_stop(a);
         a->listener = ttrpc_listener_free(a->listener);

@@ -24,6 +24,7 @@ struct ttrpc_listener;
 struct logsink;
 struct console;
 struct reaper;
+struct linkwait;
 
 #define AGENT_DEFAULT_RUN_DIR     "/run/kata-containers"
 #define AGENT_DEFAULT_RESOLV_CONF "/etc/resolv.conf"
@@ -45,9 +46,10 @@ struct agent {
         pid_t sandbox_pid; /* init of the first container: its pid namespace is the sandbox's */
         char *sandbox_ipc; /* persistent namespaces the pod's containers share (sandbox.c) */
         char *sandbox_uts;
+        struct linkwait *linkwait;       /* UpdateInterface calls waiting for a hot-plugged NIC */
         struct storage_registry storage; /* storages by mount point (src/storage/) */
         struct sandbox sandbox;          /* CreateSandbox's state (src/sandbox/) */
-        struct list_node jobs;           /* helper programs running in children (job.c) */
+        struct list_node commands;       /* helper programs running in children (command.c) */
         const char *resolv_conf; /* the guest's resolv.conf, where CreateSandbox's DNS goes */
         bool dns_bound;
 };

@@ -3,6 +3,7 @@
 #include "base/cleanup.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "network/iface.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -123,4 +124,9 @@ int boot_open_console(void)
 {
         int fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
         return fd < 0 ? -errno : fd;
+}
+
+int boot_loopback_up(struct agent_error **err)
+{
+        return iface_set_up_by_name("lo", err);
 }

@@ -23,5 +23,8 @@ int boot_mount_cgroups(bool unified, struct agent_error **err);
  * free each and the array). Pure: unit-tested. */
 int boot_parse_proc_cgroups(const char *text, char ***ret);
 
+/* Brings the loopback interface up (the kernel creates it down); Kata does it at boot. */
+int boot_loopback_up(struct agent_error **err);
+
 /* The console fd for logs and the debug shell (/dev/console), or -errno. */
 int boot_open_console(void);

@@ -173,6 +173,9 @@ static void init_after_config(struct agent *a)
 
         if (boot_mount_cgroups(a->config.unified_cgroup_hierarchy, &err) < 0)
                 log_full(LOG_LEVEL_ERROR, "boot", NULL, "%s", err->msg);
+        agent_error_freep(&err);
+        if (boot_loopback_up(&err) < 0)
+                log_full(LOG_LEVEL_ERROR, "boot", NULL, "%s", err->msg);
 }
 
 static void apply_side_channels(struct agent *a, const struct args *args)

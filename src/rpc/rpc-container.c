@@ -2,7 +2,9 @@
 /* Container RPCs: decode, validate, call the container core, encode. */
 #include "agent/agent.h"
 #include "agent/container.h"
+#include "base/log.h"
 #include "engine/cgroup.h"
+#include "network/iface.h"
 #include "rpc/dispatch.h"
 
 #include "agent.pb-c.h"
@@ -106,7 +108,14 @@ int rpc_stats_container(struct rpc_call *call, const ProtobufCMessage *msg,
         r = container_stats(c, &resp, err);
         if (r < 0)
                 return r;
+        /* The pod's containers share the guest's network namespace, so its interfaces' counters
+         * are theirs. Without them the cgroup figures are still worth the answer. */
+        if (iface_stats(&resp.network_stats, &resp.n_network_stats, err) < 0) {
+                log_warn("StatsContainer: %s", (*err)->msg);
+                agent_error_freep(err);
+        }
         rpc_call_reply(call, &resp.base);
+        iface_stats_free(resp.network_stats, resp.n_network_stats);
         cgroup_stats_free(resp.cgroup_stats);
         return 0;
 }

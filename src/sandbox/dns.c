@@ -76,9 +76,13 @@ int dns_setup(struct agent *a, char *const *dns, size_t n, struct agent_error **
 
 void dns_release(struct agent *a)
 {
+        _cleanup_free_ char *path = NULL;
+
         if (!a->dns_bound)
                 return;
         if (umount2(a->resolv_conf, MNT_DETACH) < 0)
                 log_warn("guest DNS: unmount `%s`: %s", a->resolv_conf, strerror(errno));
         a->dns_bound = false;
+        path = xasprintf("%s/sandbox/resolv.conf", a->run_dir);
+        (void) unlink(path);
 }

@@ -2,7 +2,7 @@
 /* Guest hooks (CreateSandbox's guest_hook_path) and running a container's OCI hooks. */
 #include "agent/agent.h"
 #include "agent/container.h"
-#include "agent/job.h"
+#include "agent/command.h"
 #include "base/cleanup.h"
 #include "base/log.h"
 #include "base/util.h"
@@ -22,6 +22,8 @@
 /* A hook without a timeout of its own must still not hold a container for ever. */
 #define HOOK_DEFAULT_TIMEOUT_S 60
 #define HOOK_MAX_TIMEOUT_S     3600
+/* What a failing hook said, for its error message. */
+#define HOOK_OUTPUT_MAX 4096
 
 static const char *const kind_names[_HOOK_KIND_MAX] = { "prestart", "poststart", "poststop" };
 
@@ -111,7 +113,7 @@ struct hooks_run {
         struct hook_cmd *cmds;
         size_t n, next;
         char *state;
-        struct job *job;
+        struct command *cmd;
 };
 
 static char **strv_from(char *const *v, size_t n)
@@ -234,32 +236,33 @@ static void run_finish(struct hooks_run *run, const struct agent_error *err)
 
 static void run_next(struct hooks_run *run);
 
-static void hook_done_cb(struct job *j, int status, const char *output, void *userdata)
+static void hook_done_cb(const struct command_result *res, void *userdata)
 {
         struct hooks_run *run = userdata;
         const struct hook_cmd *h = &run->cmds[run->next - 1];
         _cleanup_error_ struct agent_error *err = NULL;
-        char what[64];
+        _cleanup_free_ char *what = NULL;
 
-        (void) j;
-        run->job = NULL;
-        if (status == 0) {
+        run->cmd = NULL;
+        if (!res->timed_out && res->status == 0) {
                 run_next(run);
                 return;
         }
-        agent_error_setf(&err, status == -ETIME ? ETIMEDOUT : EIO,
-                         "container `%s`: %s hook `%s` %s%s%s", run->id, kind_names[run->kind],
-                         h->path, job_status_text(status, what, sizeof(what)), *output ? ": " : "",
-                         output);
+        what = command_result_text(res);
+        agent_error_setf(&err, res->timed_out ? ETIMEDOUT : EIO, "container `%s`: %s hook `%s` %s",
+                         run->id, kind_names[run->kind], h->path, what);
         run_finish(run, err);
 }
 
 static void run_next(struct hooks_run *run)
 {
+        /* A hook without an env of its own gets a PATH, never the agent's environment. */
+        static const char *const default_env[] = {
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL
+        };
         _cleanup_error_ struct agent_error *err = NULL;
         const struct hook_cmd *h;
         int64_t t;
-        int r;
 
         if (run->next == run->n) {
                 run_finish(run, NULL);
@@ -269,12 +272,18 @@ static void run_next(struct hooks_run *run)
         t = h->timeout_s > 0 ? h->timeout_s : HOOK_DEFAULT_TIMEOUT_S;
         if (t > HOOK_MAX_TIMEOUT_S)
                 t = HOOK_MAX_TIMEOUT_S;
-        r = job_start(run->agent, h->path, (const char *const *) h->argv,
-                      (const char *const *) h->env, run->state, strlen(run->state),
-                      (uint64_t) t * 1000, hook_done_cb, run, &run->job);
-        if (r < 0) {
-                agent_error_set(&err, -r, "container `%s`: start %s hook `%s`", run->id,
-                                kind_names[run->kind], h->path);
+        struct command_spec spec = {
+                .path = h->path,
+                .argv = (const char *const *) h->argv,
+                .env = h->env ? (const char *const *) h->env : default_env,
+                .in = run->state,
+                .in_len = strlen(run->state),
+                .out_max = HOOK_OUTPUT_MAX,
+                .timeout_ns = (uint64_t) t * 1000000000ull,
+        };
+        if (command_start(run->agent, &spec, hook_done_cb, run, &run->cmd, &err) < 0) {
+                agent_error_wrap(&err, "container `%s`: start %s hook", run->id,
+                                 kind_names[run->kind]);
                 run_finish(run, err);
         }
 }
@@ -288,10 +297,6 @@ static struct hooks_run *run_new(struct container *c, enum hook_kind kind)
         run->id = xstrdup(c->id);
         run->kind = kind;
         run->state = state_json(c, kind);
-        if (strlen(run->state) > JOB_INPUT_MAX) {
-                run_free(run);
-                return NULL;
-        }
         collect(run);
         return run;
 }
@@ -303,8 +308,6 @@ int hooks_run(struct container *c, enum hook_kind kind, hooks_done_fn done)
         if (c->hooks_run)
                 return -EBUSY;
         run = run_new(c, kind);
-        if (!run)
-                return -E2BIG;
         run->done = done;
         c->hooks_run = run;
         run_next(run);
@@ -315,8 +318,9 @@ void hooks_run_detached(struct container *c, enum hook_kind kind)
 {
         struct hooks_run *run;
 
-        if (!hooks_any(c, kind) || !(run = run_new(c, kind)))
+        if (!hooks_any(c, kind))
                 return;
+        run = run_new(c, kind);
         run->container = NULL;
         run_next(run);
 }
@@ -327,7 +331,7 @@ void hooks_cancel(struct container *c)
 
         if (!run)
                 return;
-        job_cancel(run->job);
+        command_abandon(run->cmd);
         c->hooks_run = NULL;
         run_free(run);
 }

@@ -5,11 +5,12 @@
 #include "sandbox/sandbox.h"
 #include "agent/agent.h"
 #include "agent/container.h"
-#include "agent/job.h"
+#include "agent/command.h"
 #include "base/cleanup.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "rpc/call.h"
+#include "storage/storage.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -188,7 +189,7 @@ static void wipe_run_dir(struct agent *a)
 
 static void create_reset(struct sandbox *sb)
 {
-        job_cancel(sb->modprobe);
+        command_abandon(sb->modprobe);
         sb->modprobe = NULL;
         if (sb->creating)
                 grpc__create_sandbox_request__free_unpacked(sb->creating, NULL);
@@ -212,21 +213,21 @@ static void create_finish(struct agent *a)
         Grpc__CreateSandboxRequest *req = sb->creating;
         _cleanup_error_ struct agent_error *err = NULL;
         struct guest_hooks hooks = { 0 };
+        char **storages = NULL;
         struct rpc_call *call;
 
         if (sandbox_setup_namespaces(a, req->hostname, &err) < 0)
                 goto fail;
-        if (req->n_storages > 0) {
-                agent_error_setf(&err, EOPNOTSUPP,
-                                 "sandbox storages are not supported by this build yet");
+        if (req->n_storages > 0 &&
+            storage_acquire(a, req->storages, req->n_storages, "", &storages, &err) < 0)
                 goto fail;
-        }
         if (*req->guest_hook_path && guest_hooks_scan(req->guest_hook_path, &hooks, &err) < 0)
                 goto fail;
         if (dns_setup(a, req->dns, req->n_dns, &err) < 0)
                 goto fail;
         guest_hooks_free(&sb->hooks);
         sb->hooks = hooks;
+        sb->storages = TAKE_PTR(storages);
         free(sb->id);
         sb->id = xstrdup(req->sandbox_id);
         free(sb->hostname);
@@ -240,25 +241,24 @@ static void create_finish(struct agent *a)
         return;
 fail:
         guest_hooks_free(&hooks);
+        storage_release(a, storages);
         create_fail(a, err);
 }
 
 static void modules_next(struct agent *a);
 
-static void modprobe_done_cb(struct job *j, int status, const char *output, void *userdata)
+static void modprobe_done_cb(const struct command_result *res, void *userdata)
 {
         struct agent *a = userdata;
         const Grpc__KernelModule *m = a->sandbox.creating->kernel_modules[a->sandbox.next_module];
         _cleanup_error_ struct agent_error *err = NULL;
-        char what[64];
+        _cleanup_free_ char *what = NULL;
 
-        (void) j;
         a->sandbox.modprobe = NULL;
-        if (status != 0) {
-                agent_error_setf(&err, status == -ETIME ? ETIMEDOUT : EIO,
-                                 "load kernel module `%s`: modprobe %s%s%s", m->name,
-                                 job_status_text(status, what, sizeof(what)), *output ? ": " : "",
-                                 output);
+        if (res->timed_out || res->status != 0) {
+                what = command_result_text(res);
+                agent_error_setf(&err, res->timed_out ? ETIMEDOUT : EIO,
+                                 "load kernel module `%s`: modprobe %s", m->name, what);
                 create_fail(a, err);
                 return;
         }
@@ -273,7 +273,6 @@ static void modules_next(struct agent *a)
         _cleanup_error_ struct agent_error *err = NULL;
         const Grpc__KernelModule *m;
         _cleanup_free_ const char **argv = NULL;
-        int r;
 
         if (sb->next_module == sb->creating->n_kernel_modules) {
                 create_finish(a);
@@ -286,11 +285,11 @@ static void modules_next(struct agent *a)
         argv[2] = m->name;
         for (size_t i = 0; i < m->n_parameters; i++)
                 argv[3 + i] = m->parameters[i];
-        r = job_start(a, SANDBOX_MODPROBE, argv, NULL, NULL, 0, SANDBOX_MODPROBE_TIMEOUT_MS,
-                      modprobe_done_cb, a, &sb->modprobe);
-        if (r < 0) {
-                agent_error_set(&err, -r, "load kernel module `%s`: run `%s`", m->name,
-                                SANDBOX_MODPROBE);
+        struct command_spec spec = { .argv = argv,
+                                     .out_max = 4096,
+                                     .timeout_ns = SANDBOX_MODPROBE_TIMEOUT_MS * 1000000ull };
+        if (command_start(a, &spec, modprobe_done_cb, a, &sb->modprobe, &err) < 0) {
+                agent_error_wrap(&err, "load kernel module `%s`", m->name);
                 create_fail(a, err);
         }
 }
@@ -345,6 +344,8 @@ static void sandbox_teardown(struct agent *a)
                 create_fail(a, err);
         }
         container_free_all(a);
+        storage_release(a, TAKE_PTR(sb->storages));
+        storage_release_all(a);
         dns_release(a);
         sandbox_release_namespaces(a);
         guest_hooks_free(&sb->hooks);

@@ -29,7 +29,7 @@
 
 struct agent;
 struct container;
-struct job;
+struct command;
 struct rpc_call;
 
 /* Bounds on what CreateSandbox may carry (far beyond what Kata's runtime sends). */
@@ -66,7 +66,7 @@ struct sandbox {
         Grpc__CreateSandboxRequest *creating;
         struct rpc_call *create_call;
         struct list_node create_waiters; /* holds create_call while parked */
-        struct job *modprobe;
+        struct command *modprobe;
         size_t next_module;
         struct oom_events *oom;
 };

@@ -216,6 +216,19 @@ static void test_create_sandbox(void **state)
         }
         write_file(resolv, "nameserver 127.0.0.1\n", 0644);
 
+        /* The shm storage Kata's runtime sends with every CreateSandbox. */
+        _cleanup_free_ char *shm = xasprintf("%s/sandbox/shm", ct_run_dir());
+        char *shm_opts[] = { (char *) "size=1048576", (char *) "mode=1777" };
+        Grpc__Storage shm_st = GRPC__STORAGE__INIT;
+        Grpc__Storage *storages[] = { &shm_st };
+        shm_st.driver = (char *) "ephemeral";
+        shm_st.source = (char *) "shm";
+        shm_st.fstype = (char *) "tmpfs";
+        shm_st.mount_point = shm;
+        shm_st.options = shm_opts;
+        shm_st.n_options = 2;
+        req.storages = storages;
+        req.n_storages = 1;
         req.sandbox_id = (char *) "sbx-1";
         req.hostname = (char *) "pod-host";
         req.dns = dns;
@@ -235,6 +248,14 @@ static void test_create_sandbox(void **state)
         assert_non_null(strstr(st.message, "sbx-1"));
         ttrpc_status_done(&st);
 
+        {
+                _cleanup_free_ char *mounts = slurp("/proc/self/mountinfo");
+                _cleanup_free_ char *needle = xasprintf(" %s ", shm);
+                char *line = strstr(mounts, needle);
+                assert_non_null(line);
+                assert_non_null(strstr(line, " - tmpfs shm "));
+                assert_non_null(strstr(line, "size=1024k"));
+        }
         /* The guest's resolv.conf now shows the pod's DNS (Kata trims each entry). */
         text = slurp(resolv);
         assert_non_null(text);
