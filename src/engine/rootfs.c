@@ -654,6 +654,29 @@ static bool data_has_key(const char *data, const char *key)
         return false;
 }
 
+/* Removes every "key" or "key=..." option from a comma-separated data string, in place. */
+static void drop_key(char *d, const char *key)
+{
+        size_t klen = strlen(key);
+        char *out = d;
+
+        for (char *p = d; *p;) {
+                size_t n = strcspn(p, ",");
+                bool match = strncmp(p, key, klen) == 0 &&
+                             (p[klen] == '=' || p[klen] == ',' || p[klen] == '\0');
+
+                if (!match) {
+                        if (out != d)
+                                *out++ = ',';
+                        memmove(out, p, n);
+                        out += n;
+                }
+                p += n;
+                p += *p == ',';
+        }
+        *out = '\0';
+}
+
 /* devpts always gets its own instance (else the container shares the host's ptys) and the
  * usual modes unless the spec says otherwise. */
 static int mount_devpts(struct rootfs_ctx *c, const char *source, const char *dest,
@@ -666,6 +689,7 @@ static int mount_devpts(struct rootfs_ctx *c, const char *source, const char *de
                 { "gid", "gid=5" },
         };
         _cleanup_free_ char *d = xstrdup(data ? data : "");
+        int r;
 
         for (size_t i = 0; i < ARRAY_SIZE(defaults); i++) {
                 char *next;
@@ -676,7 +700,14 @@ static int mount_devpts(struct rootfs_ctx *c, const char *source, const char *de
                 free(d);
                 d = next;
         }
-        return mount_new(c, source, dest, "devpts", flags, d);
+        r = mount_new(c, source, dest, "devpts", flags, d);
+        /* In a user namespace without that gid mapped the kernel refuses gid=: go on without
+         * it (the ptys then belong to the process's own group), as runc and crun do. */
+        if (r == -EINVAL && data_has_key(d, "gid")) {
+                drop_key(d, "gid");
+                r = mount_new(c, source, dest, "devpts", flags, d);
+        }
+        return r;
 }
 
 static bool host_cgroup_v2(void)

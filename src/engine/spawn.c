@@ -249,6 +249,9 @@ static void stage2_setup_root(const struct spawn_config *cfg, int sync_fd)
         if (spec->hostname && *spec->hostname && cfg->ns[SPAWN_NS_UTS].enabled &&
             sethostname(spec->hostname, strlen(spec->hostname)) < 0)
                 child_fail(sync_fd, errno, "set hostname `%s`", spec->hostname);
+        if (cfg->domainname && cfg->ns[SPAWN_NS_UTS].enabled &&
+            setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
+                child_fail(sync_fd, errno, "set domainname `%s`", cfg->domainname);
         r = rootfs_setup(spec, cfg->rootfs, self_cgroup, what, sizeof(what));
         if (r < 0)
                 child_fail(sync_fd, -r, "%s", what[0] ? what : "set up the root filesystem");

@@ -92,7 +92,8 @@ struct spawn_config {
         bool create_cwd; /* mkdir -p the cwd when missing (runc, crun) */
         bool has_umask;  /* process.user.umask (not in Kata's protocol) */
         mode_t umask;
-        unsigned preserve_fds; /* fds 3 .. 3+n-1 stay open in the process (--preserve-fds) */
+        unsigned preserve_fds;  /* fds 3 .. 3+n-1 stay open in the process (--preserve-fds) */
+        const char *domainname; /* set in the new uts namespace (init only; NULL: none) */
 };
 
 /* Parses a namespace type name ("mount", "network", "pid", ...) or returns -EINVAL. */

@@ -55,6 +55,7 @@ struct create_opts {
 
 /* What config.json holds beyond Kata's protocol (read_config_extras). */
 struct config_extras {
+        char *domainname; /* NULL: none */
         bool has_umask;
         mode_t umask;
         bool has_default_errno;
@@ -135,6 +136,9 @@ static int read_config_extras(const char *bundle, struct config_extras *x, struc
                                         "the limits through the typed fields)",
                                         path);
         }
+        v = json_object_get(root, "domainname");
+        if (json_string_length(v) > 0)
+                x->domainname = xstrdup(json_string_value(v));
         v = json_object_get(json_object_get(l, "seccomp"), "listenerPath");
         if (json_string_length(v) > 0) {
                 json_decref(root);
@@ -228,6 +232,26 @@ static void warn_not_empty(struct cgroup *cg)
                 rt_log(RT_LOG_WARN,
                        "container's cgroup is not empty: %zu process(es) already in `%s`", n,
                        cgroup_path(cg));
+}
+
+/* domainname needs a uts namespace of the container's own, and says the same as a
+ * kernel.domainname sysctl would: both at once is a conflict (runc, crun). */
+static int check_domainname(const Grpc__Spec *s, const struct spawn_ns_config ns[_SPAWN_NS_MAX],
+                            const char *domainname, struct agent_error **err)
+{
+        if (!domainname)
+                return 0;
+        if (!ns[SPAWN_NS_UTS].enabled)
+                return agent_error_setf(err, EINVAL,
+                                        "domainname `%s` needs a uts namespace of the container's "
+                                        "own",
+                                        domainname);
+        for (size_t i = 0; s->linux && i < s->linux->n_sysctl; i++)
+                if (streq(s->linux->sysctl[i]->key, "kernel.domainname"))
+                        return agent_error_setf(err, EINVAL,
+                                                "domainname and linux.sysctl "
+                                                "`kernel.domainname` are both set");
+        return 0;
 }
 
 static int setup_cgroup(struct creation *c, struct agent_error **err)
@@ -438,6 +462,8 @@ static void creation_undo(struct creation *c)
 
 static void creation_done(struct creation *c)
 {
+        free(c->extras.domainname);
+        c->extras.domainname = NULL;
         c->cg = cgroup_free(c->cg);
         c->identity = identity_free(c->identity);
         c->seccomp = seccomp_filter_free(c->seccomp);
@@ -489,6 +515,7 @@ static int creation_spawn(struct creation *c, struct agent_error **err)
                 .has_umask = c->extras.has_umask,
                 .umask = c->extras.umask,
                 .preserve_fds = c->opts->preserve_fds,
+                .domainname = c->extras.domainname,
         };
         int r;
 
@@ -518,6 +545,8 @@ static int creation_prepare(struct creation *c, struct agent_error **err)
                 r = setup_namespaces(spec, c->ns, err);
         if (r >= 0)
                 r = check_sysctls(spec, c->ns, err);
+        if (r >= 0)
+                r = check_domainname(spec, c->ns, c->extras.domainname, err);
         if (r >= 0)
                 r = setup_cgroup(c, err);
         if (r >= 0)

@@ -538,6 +538,58 @@ static void test_cgroup_mount_own(void **state)
         reap();
 }
 
+/* domainname (not in Kata's proto: read from config.json) in the container's uts namespace; a
+ * conflicting kernel.domainname sysctl is refused. */
+static void test_domainname(void **state)
+{
+        _cleanup_free_ char *c1 = ct_spec("rt-dom", "[\"cat\",\"/proc/sys/kernel/domainname\"]",
+                                          NULL, NULL, ",\"domainname\":\"cata.example\"");
+        _cleanup_free_ char *c2 =
+                ct_spec("rt-dom2", "[\"true\"]", NULL, ",\"sysctl\":{\"kernel.domainname\":\"x\"}",
+                        ",\"domainname\":\"cata.example\"");
+        _cleanup_free_ char *d1 = bundle("rt-dom", c1), *d2 = bundle("rt-dom2", c2);
+        _cleanup_free_ char *host = read_text("/proc/sys/kernel/domainname");
+        _cleanup_free_ char *after = NULL;
+        struct result r;
+
+        (void) state;
+        r = rt("run --bundle %s rt-dom", d1);
+        assert_int_equal(r.code, 0);
+        assert_string_equal(r.out, "cata.example\n");
+        result_done(&r);
+        after = read_text("/proc/sys/kernel/domainname");
+        assert_string_equal(host, after);
+        expect_create_error(d2, "rt-dom2", "domainname and linux.sysctl `kernel.domainname`");
+        reap();
+}
+
+/* devpts with the default gid=5 in a user namespace that does not map gid 5: the kernel
+ * refuses gid=, the mount goes on without it (as runc and crun). */
+static void test_devpts_in_userns(void **state)
+{
+        _cleanup_free_ char *config = ct_spec(
+                "rt-upts", "[\"sh\",\"-c\",\"grep -c ' /dev/pts devpts ' /proc/mounts\"]",
+                NULL,
+                ",\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"},{\"type\":"
+                "\"user\"}],\"uidMappings\":[{\"containerID\":0,\"hostID\":200000,\"size\":1}],"
+                "\"gidMappings\":[{\"containerID\":0,\"hostID\":300000,\"size\":1}]",
+                ",\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":"
+                "\"proc\"},{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":"
+                "\"tmpfs\"},{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":"
+                "\"devpts\",\"options\":[\"newinstance\",\"gid=5\"]}]");
+        _cleanup_free_ char *dir = bundle("rt-upts", config);
+        struct result r;
+
+        (void) state;
+        r = rt("run --bundle %s rt-upts", dir);
+        if (r.code != 0)
+                fail_msg("run: %s", r.err);
+        assert_string_equal(r.out, "1\n");
+        result_done(&r);
+        assert_gone("rt-upts");
+        reap();
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -554,6 +606,8 @@ int main(void)
                 cmocka_unit_test(test_ps_table),
                 cmocka_unit_test(test_seccomp_default_errno),
                 cmocka_unit_test(test_cgroup_mount_own),
+                cmocka_unit_test(test_domainname),
+                cmocka_unit_test(test_devpts_in_userns),
         };
         return cmocka_run_group_tests(tests, rtc_setup, rtc_teardown);
 }
