@@ -132,8 +132,9 @@ static int read_config_extras(const char *bundle, struct config_extras *x, struc
         if (json_object_size(v) > 0) {
                 json_decref(root);
                 return agent_error_setf(err, EOPNOTSUPP,
-                                        "`%s`: linux.resources.unified is not supported (set "
-                                        "the limits through the typed fields)",
+                                        "`%s`: invalid configuration: "
+                                        "linux.resources.unified is not supported (set the "
+                                        "limits through the typed fields)",
                                         path);
         }
         v = json_object_get(root, "domainname");
