@@ -1257,8 +1257,28 @@ static int finish_root(struct rootfs_ctx *c)
         return 0;
 }
 
-int rootfs_setup(const Grpc__Spec *spec, const char *rootfs, const char *self_cgroup, char *what,
-                 size_t what_size)
+/* mkdir -p (after pivot_root: symlinks resolve inside the container's root). */
+static int mkdir_parents(const char *path)
+{
+        char buf[4096];
+        size_t len = strlen(path);
+
+        if (len >= sizeof(buf))
+                return errno = ENAMETOOLONG, -1;
+        memcpy(buf, path, len + 1);
+        for (char *s = strchr(buf + 1, '/');; s = strchr(s + 1, '/')) {
+                if (s)
+                        *s = '\0';
+                if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+                        return -1;
+                if (!s)
+                        return 0;
+                *s = '/';
+        }
+}
+
+int rootfs_setup(const Grpc__Spec *spec, const char *rootfs, const char *self_cgroup,
+                 const char *make_dir, char *what, size_t what_size)
 {
         struct rootfs_ctx c = {
                 .spec = spec,
@@ -1284,6 +1304,9 @@ int rootfs_setup(const Grpc__Spec *spec, const char *rootfs, const char *self_cg
                 r = setup_masked_and_readonly(&c);
         if (r >= 0)
                 r = pivot(&c);
+        /* Before Root.Readonly makes it impossible. */
+        if (r >= 0 && make_dir && *make_dir && mkdir_parents(make_dir) < 0)
+                r = fail(&c, -errno, "create cwd `%s`", make_dir);
         if (r >= 0)
                 r = finish_root(&c);
         close_and_reset(&c.rootfd);

@@ -40,8 +40,10 @@
 #include "oci.pb-c.h"
 
 /* In the child. rootfs is the absolute path of the container's root directory. */
-int rootfs_setup(const Grpc__Spec *spec, const char *rootfs, const char *self_cgroup, char *what,
-                 size_t what_size);
+/* make_dir (NULL: none) is created (mkdir -p) after pivot_root and before Root.Readonly: the
+ * process's cwd for a runtime that creates a missing one, as runc and crun do. */
+int rootfs_setup(const Grpc__Spec *spec, const char *rootfs, const char *self_cgroup,
+                 const char *make_dir, char *what, size_t what_size);
 
 /* Pure helpers, unit-tested: */
 /* Mount options to flags + data ("ro,nosuid,mode=755" -> MS_RDONLY|MS_NOSUID, "mode=755");

@@ -252,7 +252,9 @@ static void stage2_setup_root(const struct spawn_config *cfg, int sync_fd)
         if (cfg->domainname && cfg->ns[SPAWN_NS_UTS].enabled &&
             setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
                 child_fail(sync_fd, errno, "set domainname `%s`", cfg->domainname);
-        r = rootfs_setup(spec, cfg->rootfs, self_cgroup, what, sizeof(what));
+        r = rootfs_setup(spec, cfg->rootfs, self_cgroup,
+                         cfg->create_cwd && cfg->process->cwd ? cfg->process->cwd : NULL, what,
+                         sizeof(what));
         if (r < 0)
                 child_fail(sync_fd, -r, "%s", what[0] ? what : "set up the root filesystem");
 }
@@ -370,26 +372,6 @@ static void run_start_hooks(const struct spawn_config *cfg, int sync_fd)
         }
 }
 
-/* mkdir -p, as the process's cwd may name a directory the image lacks (runc, crun). */
-static int mkdir_parents(const char *path)
-{
-        char buf[4096];
-        size_t len = strlen(path);
-
-        if (len >= sizeof(buf))
-                return errno = ENAMETOOLONG, -1;
-        memcpy(buf, path, len + 1);
-        for (char *s = strchr(buf + 1, '/');; s = strchr(s + 1, '/')) {
-                if (s)
-                        *s = '\0';
-                if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-                        return -1;
-                if (!s)
-                        return 0;
-                *s = '/';
-        }
-}
-
 /* The home directory of uid in the container's /etc/passwd, or NULL. */
 static char *passwd_home(uid_t uid)
 {
@@ -448,8 +430,6 @@ static void __attribute__((noreturn)) stage2(const struct spawn_config *cfg, int
         if (exec_fifo_path_fd >= 0)
                 check_exec_fifo(cfg, sync_fd);
         stage2_stdio(cfg, sync_fd);
-        if (cfg->create_cwd && p->cwd && *p->cwd && mkdir_parents(p->cwd) < 0)
-                child_fail(sync_fd, errno, "create cwd `%s`", p->cwd);
         if (p->cwd && *p->cwd && chdir(p->cwd) < 0)
                 child_fail(sync_fd, errno, "chdir to cwd `%s`", p->cwd);
         if (p->n_args == 0)

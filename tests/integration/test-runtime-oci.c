@@ -243,6 +243,21 @@ static void test_process_defaults(void **state)
                 fail_msg("unexpected output: %s (%s)", r.out, r.err);
         result_done(&r);
         assert_gone("rt-procdef");
+
+        /* On a read-only root too: made before the root becomes read-only. */
+        {
+                _cleanup_free_ char *c2 = ct_spec("rt-procdef2", "[\"pwd\"]",
+                                                  ",\"cwd\":\"/rt-made-cwd\"", NULL, NULL);
+                _cleanup_free_ char *d2 = bundle("rt-procdef2", c2);
+                _cleanup_free_ char *made = xasprintf("%s/rt-made-cwd", ct_rootfs());
+
+                assert_non_null(strstr(c2, "\"readonly\":true"));
+                r = rt("run --bundle %s rt-procdef2", d2);
+                (void) rmdir(made);
+                assert_int_equal(r.code, 0);
+                assert_string_equal(r.out, "/rt-made-cwd\n");
+                result_done(&r);
+        }
         reap();
 }
 
@@ -568,8 +583,7 @@ static void test_domainname(void **state)
 static void test_devpts_in_userns(void **state)
 {
         _cleanup_free_ char *config = ct_spec(
-                "rt-upts", "[\"sh\",\"-c\",\"grep -c ' /dev/pts devpts ' /proc/mounts\"]",
-                NULL,
+                "rt-upts", "[\"sh\",\"-c\",\"grep -c ' /dev/pts devpts ' /proc/mounts\"]", NULL,
                 ",\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"},{\"type\":"
                 "\"user\"}],\"uidMappings\":[{\"containerID\":0,\"hostID\":200000,\"size\":1}],"
                 "\"gidMappings\":[{\"containerID\":0,\"hostID\":300000,\"size\":1}]",
