@@ -451,6 +451,44 @@ static int remount_in_root(struct rootfs_ctx *c, const char *path, unsigned long
                            NULL);
 }
 
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+#define RRO_MOUNT_ATTR_RDONLY 0x1 /* MOUNT_ATTR_RDONLY: <linux/mount.h> clashes with glibc's */
+
+/* "rro": read-only all the way down (every submount of a recursive bind), with
+ * mount_setattr(2) (Linux 5.12): a plain remount only reaches the top mount. */
+static int set_recursive_readonly(struct rootfs_ctx *c, const char *dest)
+{
+        struct {
+                uint64_t attr_set, attr_clr, propagation, userns_fd;
+        } attr = { .attr_set = RRO_MOUNT_ATTR_RDONLY };
+        _cleanup_close_ int fd = rootfs_open_in_root(c->rootfd, dest, 0);
+
+        if (fd < 0)
+                return fail(c, fd, "open `%s`", dest);
+        if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) <
+            0)
+                return fail(c, -errno, "make `%s` recursively read-only (rro)", dest);
+        return 0;
+}
+
+/* Whether the options hold "rro"; *ret is the others (a new array of borrowed strings). */
+static bool take_rro(char *const *options, size_t n, char ***ret, size_t *ret_n)
+{
+        bool rro = false;
+
+        *ret = xzalloc((n + 1) * sizeof(char *));
+        *ret_n = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (options[i] && streq(options[i], "rro"))
+                        rro = true;
+                else
+                        (*ret)[(*ret_n)++] = options[i];
+        }
+        return rro;
+}
+
 static int set_propagation(struct rootfs_ctx *c, const char *dest, unsigned long propagation)
 {
         _cleanup_close_ int fd = rootfs_open_in_root(c->rootfd, dest, 0);
@@ -838,6 +876,9 @@ static int mount_entry(struct rootfs_ctx *c, const Grpc__Mount *m)
         const char *dest = m->destination, *type = m->type ? m->type : "";
         unsigned long flags, propagation;
         _cleanup_free_ char *data = NULL;
+        _cleanup_free_ char **options = NULL;
+        size_t n_options;
+        bool rro;
         int r;
 
         if (!dest || dest[0] != '/' || path_has_dotdot(dest) || path_equal(dest, "/"))
@@ -845,7 +886,8 @@ static int mount_entry(struct rootfs_ctx *c, const Grpc__Mount *m)
                             "mount destination `%s` (an absolute path other than /, "
                             "without ..)",
                             dest ? dest : "");
-        r = rootfs_parse_options(m->options, m->n_options, &flags, &propagation, &data);
+        rro = take_rro(m->options, m->n_options, &options, &n_options);
+        r = rootfs_parse_options(options, n_options, &flags, &propagation, &data);
         if (r < 0)
                 return fail(c, r, "options of the mount on `%s`", dest);
         if (path_equal(dest, "/dev") && (flags & MS_RDONLY) && !is_bind(type, flags)) {
@@ -863,6 +905,8 @@ static int mount_entry(struct rootfs_ctx *c, const Grpc__Mount *m)
                 r = mount_devpts(c, m->source, dest, flags, data);
         else
                 r = mount_new(c, m->source, dest, type, flags, data);
+        if (r >= 0 && rro)
+                r = set_recursive_readonly(c, dest);
         if (r < 0 || !propagation)
                 return r;
         return set_propagation(c, dest, propagation);
@@ -1318,5 +1362,7 @@ const char *rootfs_mount_option_name(size_t i)
         if (i < ARRAY_SIZE(flag_options))
                 return flag_options[i].name;
         i -= ARRAY_SIZE(flag_options);
-        return i < ARRAY_SIZE(propagation_options) ? propagation_options[i].name : NULL;
+        if (i < ARRAY_SIZE(propagation_options))
+                return propagation_options[i].name;
+        return i == ARRAY_SIZE(propagation_options) ? "rro" : NULL;
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -604,6 +605,38 @@ static void test_devpts_in_userns(void **state)
         reap();
 }
 
+/* "rro" makes a recursive bind read-only all the way down, its submounts too. */
+static void test_rro_mount(void **state)
+{
+        _cleanup_free_ char *src = xasprintf("%s/rro-src", tmp);
+        _cleanup_free_ char *sub = xasprintf("%s/sub", src);
+        _cleanup_free_ char *mounts =
+                xasprintf(",\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":"
+                          "\"proc\"},{\"destination\":\"/tmp\",\"type\":\"tmpfs\",\"source\":"
+                          "\"tmpfs\"},{\"destination\":\"/tmp/m\",\"type\":\"bind\",\"source\":"
+                          "\"%s\",\"options\":[\"rbind\",\"rro\"]}]",
+                          src);
+        _cleanup_free_ char *config =
+                ct_spec("rt-rro",
+                        "[\"sh\",\"-c\",\"touch /tmp/m/a || echo top-ro; touch /tmp/m/sub/b || "
+                        "echo sub-ro\"]",
+                        NULL, NULL, mounts);
+        _cleanup_free_ char *dir = bundle("rt-rro", config);
+        struct result r;
+
+        (void) state;
+        assert_int_equal(mkdir(src, 0755), 0);
+        assert_int_equal(mkdir(sub, 0755), 0);
+        assert_int_equal(mount("tmpfs", sub, "tmpfs", 0, NULL), 0);
+        r = rt("run --bundle %s rt-rro", dir);
+        (void) umount2(sub, MNT_DETACH);
+        assert_int_equal(r.code, 0);
+        assert_string_equal(r.out, "top-ro\nsub-ro\n");
+        result_done(&r);
+        assert_gone("rt-rro");
+        reap();
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -622,6 +655,7 @@ int main(void)
                 cmocka_unit_test(test_cgroup_mount_own),
                 cmocka_unit_test(test_domainname),
                 cmocka_unit_test(test_devpts_in_userns),
+                cmocka_unit_test(test_rro_mount),
         };
         return cmocka_run_group_tests(tests, rtc_setup, rtc_teardown);
 }
