@@ -236,7 +236,7 @@ static void warn_not_empty(struct cgroup *cg)
 }
 
 /* domainname needs a uts namespace of the container's own, and says the same as a
- * kernel.domainname sysctl would: both at once is a conflict (runc, crun). */
+ * kernel.domainname sysctl would: both with different values is a conflict (crun). */
 static int check_domainname(const Grpc__Spec *s, const struct spawn_ns_config ns[_SPAWN_NS_MAX],
                             const char *domainname, struct agent_error **err)
 {
@@ -248,10 +248,12 @@ static int check_domainname(const Grpc__Spec *s, const struct spawn_ns_config ns
                                         "own",
                                         domainname);
         for (size_t i = 0; s->linux && i < s->linux->n_sysctl; i++)
-                if (streq(s->linux->sysctl[i]->key, "kernel.domainname"))
+                if (streq(s->linux->sysctl[i]->key, "kernel.domainname") &&
+                    !streq(s->linux->sysctl[i]->value, domainname))
                         return agent_error_setf(err, EINVAL,
-                                                "domainname and linux.sysctl "
-                                                "`kernel.domainname` are both set");
+                                                "domainname `%s` and linux.sysctl "
+                                                "`kernel.domainname` `%s` differ",
+                                                domainname, s->linux->sysctl[i]->value);
         return 0;
 }
 

@@ -575,7 +575,9 @@ static void test_domainname(void **state)
         result_done(&r);
         after = read_text("/proc/sys/kernel/domainname");
         assert_string_equal(host, after);
-        expect_create_error(d2, "rt-dom2", "domainname and linux.sysctl `kernel.domainname`");
+        expect_create_error(d2, "rt-dom2",
+                            "domainname `cata.example` and linux.sysctl `kernel.domainname` "
+                            "`x` differ");
         reap();
 }
 
