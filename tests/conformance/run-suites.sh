@@ -175,15 +175,21 @@ all) prepare_bats && prepare_crun ;;
 *) echo "run-suites: unknown suite \`$what\` (bats, crun, all)" >&2 && exit 1 ;;
 esac
 # Some tests mkdir controller directories under /sys/fs/cgroup for controllers that are not
-# mounted (net_cls, perf_event, ... on this host); that tmpfs is the host's. Remove what the
-# run added, empty directories only.
-cg_before=$(ls /sys/fs/cgroup)
-cleanup_cgroup_root() {
+# mounted (net_cls, perf_event, ... on this host), and crun then writes cgroup.procs files in
+# them; that tmpfs is the host's. Remove what the run added under the entries that are not
+# mounts (never a real cgroup), deepest first.
+plain_cgroup_entries() {
         local d
         for d in /sys/fs/cgroup/*; do
-                grep -qxF "$(basename "$d")" <<<"$cg_before" && continue
-                mountpoint -q "$d" || find "$d" -depth -type d -empty -delete 2>/dev/null || true
+                mountpoint -q "$d" || find "$d" 2>/dev/null
         done
+}
+cg_before=$(plain_cgroup_entries | sort)
+cleanup_cgroup_root() {
+        comm -13 <(echo "$cg_before") <(plain_cgroup_entries | sort) | sort -r |
+                while read -r p; do
+                        if [ -d "$p" ]; then rmdir "$p" 2>/dev/null; else rm -f "$p"; fi
+                done
 }
 trap cleanup_cgroup_root EXIT
 echo "# $RT_NAME ($runtime), $(date -u +%FT%TZ)" >"$OUT_DIR/$RT_NAME-summary.txt"
