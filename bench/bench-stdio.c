@@ -6,9 +6,10 @@
  *
  *  1. stdout relay throughput: `cata-stdio-helper gen 536870912` in a container, read with
  *     ReadStdout the way Kata's shim reads (32 KiB, one call outstanding) and with 1 MiB reads,
- *     next to the raw limit: the same helper writing into a pipe, a second process copying the
- *     pipe into a unix socket that this program reads, with the same buffer sizes; with the
- *     agent's CPU time and page faults per byte, which explain the gap;
+ *     and, for runtime-rs's passfd I/O, from the stdout stream of its own (a unix socket
+ *     standing in for vsock), next to the raw limit: the same helper writing into a pipe, a
+ *     second process copying the pipe into a unix socket that this program reads, with the
+ *     same buffer sizes; with the agent's CPU time and page faults per byte;
  *  2. the largest O_NONBLOCK burst a container writes without EAGAIN while nobody reads
  *     (`cata-stdio-helper burst N`, N growing) at the default pipe size, with the per-container
  *     pipe_size annotation, with the kernel's 64 KiB pipe (Kata's default), and written as two
@@ -41,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -88,6 +90,7 @@ struct agent {
         const char *cmdline; /* its kernel command line */
         pid_t pid;
         char addr[PATH_MAX + 8];
+        char passfd[PATH_MAX]; /* its passfd listener, a unix socket path */
         char log[PATH_MAX];
         struct ttrpc_client *c;
 };
@@ -174,10 +177,13 @@ static void write_text(const char *path, const char *text)
 
 static void agent_start(struct agent *a)
 {
-        char sock[PATH_MAX], cmdline[PATH_MAX], run_dir[PATH_MAX];
+        char sock[PATH_MAX], cmdline[PATH_MAX], run_dir[PATH_MAX], passfd[PATH_MAX + 8];
         char *argv[] = {
-                (char *) o.agent, (char *) "--addr",    a->addr, (char *) "--cmdline",
-                cmdline,          (char *) "--run-dir", run_dir, NULL,
+                (char *) o.agent, (char *) "--addr",
+                a->addr,          (char *) "--cmdline",
+                cmdline,          (char *) "--run-dir",
+                run_dir,          (char *) "--passfd-addr",
+                passfd,           NULL,
         };
 
         snprintf(sock, sizeof(sock), "%s/%s.sock", o.work, a->tag);
@@ -185,6 +191,8 @@ static void agent_start(struct agent *a)
         snprintf(a->log, sizeof(a->log), "%s/%s.log", o.work, a->tag);
         snprintf(cmdline, sizeof(cmdline), "%s/%s.cmdline", o.work, a->tag);
         snprintf(run_dir, sizeof(run_dir), "%s/%s-run", o.work, a->tag);
+        snprintf(a->passfd, sizeof(a->passfd), "%s/%s-passfd.sock", o.work, a->tag);
+        snprintf(passfd, sizeof(passfd), "unix://%s", a->passfd);
         write_text(cmdline, a->cmdline);
         /* A stale socket from the previous agent with this tag would refuse connections. */
         (void) unlink(sock);
@@ -344,8 +352,9 @@ static char *spec_text(const char *id, const char *args_json, const char *annota
                 annotations_json ? annotations_json : "");
 }
 
-static void create_start(struct agent *a, const char *id, const char *args_json,
-                         const char *annotations_json)
+/* stdout_port: the passfd stream stdout goes to (0: none, ReadStdout). */
+static void create_start_port(struct agent *a, const char *id, const char *args_json,
+                              const char *annotations_json, uint32_t stdout_port)
 {
         Grpc__CreateContainerRequest cr = GRPC__CREATE_CONTAINER_REQUEST__INIT;
         Grpc__StartContainerRequest st = GRPC__START_CONTAINER_REQUEST__INIT;
@@ -358,11 +367,18 @@ static void create_start(struct agent *a, const char *id, const char *args_json,
         cr.container_id = (char *) id;
         cr.exec_id = (char *) id;
         cr.oci = spec;
+        cr.stdout_port = stdout_port;
         track(a, id);
         call_empty(a, "CreateContainer", &cr.base, id);
         spec_free(spec);
         st.container_id = (char *) id;
         call_empty(a, "StartContainer", &st.base, id);
+}
+
+static void create_start(struct agent *a, const char *id, const char *args_json,
+                         const char *annotations_json)
+{
+        create_start_port(a, id, args_json, annotations_json, 0);
 }
 
 static Grpc__ReadStreamResponse *read_stream(struct agent *a, const char *id, bool err,
@@ -542,6 +558,72 @@ static double cata_relay(uint32_t len, double *ret_cpu, double *ret_faults)
         return rate(off, first, t0, t1);
 }
 
+/* Reads a socket carrying the helper's pattern to EOF with reads of len, on the relay's clock:
+ * *t0 at the first data, *t1 when o.bytes are in, *first the bytes of that first read. */
+static uint64_t read_socket_timed(const char *who, int fd, uint8_t *buf, uint32_t len,
+                                  uint64_t *first, uint64_t *t0, uint64_t *t1)
+{
+        uint64_t off = 0;
+
+        for (;;) {
+                ssize_t n = read(fd, buf, len);
+                uint64_t t = now_ns();
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        bench_die("%s read: %s", who, strerror(errno));
+                if (n == 0)
+                        return off;
+                check_pattern(who, buf, (size_t) n, off);
+                if (off == 0) {
+                        *t0 = t;
+                        *first = (uint64_t) n;
+                }
+                off += (uint64_t) n;
+                if (off == o.bytes)
+                        *t1 = t;
+        }
+}
+
+/* runtime-rs's passfd I/O: stdout goes to a stream of its own, which we read with buffers of
+ * len; WaitProcess follows EOF, as runtime-rs waits. */
+static double passfd_relay(uint32_t len, double *ret_cpu, double *ret_faults)
+{
+        _cleanup_free_ char *id = new_id("passfd");
+        _cleanup_free_ char *args =
+                xasprintf("[\"cata-stdio-helper\",\"gen\",\"%llu\"]", (unsigned long long) o.bytes);
+        _cleanup_free_ uint8_t *buf = xmalloc(len);
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        uint32_t port = 10000 + next_id;
+        uint64_t off, first = 0, t0 = 0, t1 = 0;
+        char hello[16], err[ERR_KEEP];
+        struct usage u0, u1;
+        int fd, status;
+
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (strlen(main_agent.passfd) >= sizeof(sa.sun_path))
+                bench_die("%s: path too long for a unix socket", main_agent.passfd);
+        memcpy(sa.sun_path, main_agent.passfd, strlen(main_agent.passfd) + 1);
+        snprintf(hello, sizeof(hello), "%u\n", port);
+        if (fd < 0 || connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 ||
+            bench_send_all(fd, hello, strlen(hello)) < 0)
+                bench_die("passfd stream to %s: %s", main_agent.passfd, strerror(errno));
+        create_start_port(&main_agent, id, args, NULL, port);
+        u0 = agent_usage(&main_agent);
+        off = read_socket_timed(id, fd, buf, len, &first, &t0, &t1);
+        u1 = agent_usage(&main_agent);
+        (void) close(fd);
+        *ret_cpu = (u1.cpu_s - u0.cpu_s) / ((double) o.bytes / (1024 * MIB));
+        *ret_faults = (double) (u1.minflt - u0.minflt) / ((double) o.bytes / MIB);
+        (void) read_to_eof(&main_agent, id, true, false, SHIM_READ, err, sizeof(err));
+        status = finish(&main_agent, id);
+        if (off != o.bytes || status != 0 || t1 <= t0)
+                bench_die("%s: %llu of %llu bytes, exit status %d: %s", id,
+                          (unsigned long long) off, (unsigned long long) o.bytes, status, err);
+        return rate(off, first, t0, t1);
+}
+
 /* The raw limit: the same helper writes the same bytes into a pipe of the size the agent gives
  * containers; a second process copies the pipe into a unix socket with buffers of len (what
  * the agent does, without epoll, buffering, framing or protobuf); we read the socket with
@@ -575,25 +657,7 @@ static double raw_relay(uint32_t len, int pipe_size)
         (void) close(p[0]);
         (void) close(p[1]);
         (void) close(s[1]);
-        for (;;) {
-                ssize_t n = read(s[0], buf, len);
-                uint64_t t = now_ns();
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        bench_die("raw read: %s", strerror(errno));
-                if (n == 0)
-                        break;
-                check_pattern("raw", buf, (size_t) n, off);
-                if (off == 0) {
-                        t0 = t;
-                        first = (uint64_t) n;
-                }
-                off += (uint64_t) n;
-                if (off == o.bytes)
-                        t1 = t;
-        }
+        off = read_socket_timed("raw", s[0], buf, len, &first, &t0, &t1);
         (void) close(s[0]);
         st_writer = reap(writer);
         st_copier = reap(copier);
@@ -607,6 +671,7 @@ static double raw_relay(uint32_t len, int pipe_size)
 
 struct relay {
         uint32_t len;
+        bool passfd;                /* the stdout stream of passfd I/O instead of ReadStdout */
         double *cata, *raw, *ratio; /* reps samples each */
         double *cpu, *faults;       /* the agent's CPU s/GiB and minor faults/MiB */
 };
@@ -624,12 +689,15 @@ static void measure_relay(struct relay *rel, size_t n_rel, int pipe_size)
                 for (size_t k = 0; k < n_rel; k++) {
                         struct relay *r = &rel[k];
 
+                        double (*relay)(uint32_t, double *, double *) =
+                                r->passfd ? passfd_relay : cata_relay;
+
                         if ((i + k) % 2 == 0) {
-                                r->cata[i] = cata_relay(r->len, &r->cpu[i], &r->faults[i]);
+                                r->cata[i] = relay(r->len, &r->cpu[i], &r->faults[i]);
                                 r->raw[i] = raw_relay(r->len, pipe_size);
                         } else {
                                 r->raw[i] = raw_relay(r->len, pipe_size);
-                                r->cata[i] = cata_relay(r->len, &r->cpu[i], &r->faults[i]);
+                                r->cata[i] = relay(r->len, &r->cpu[i], &r->faults[i]);
                         }
                         r->ratio[i] = r->cata[i] / r->raw[i];
                         bench_progress("  rep %u, %u KiB: cata %.0f MiB/s, raw %.0f MiB/s", i + 1,
@@ -987,7 +1055,10 @@ static void print_relay(struct relay *rel, size_t n_rel, int pipe_size)
         for (size_t k = 0; k < n_rel; k++) {
                 struct relay *r = &rel[k];
 
-                if (r->len >= MIB)
+                if (r->passfd)
+                        snprintf(label, sizeof(label),
+                                 "passfd stream (runtime-rs), %u KiB socket reads", r->len >> 10);
+                else if (r->len >= MIB)
                         snprintf(label, sizeof(label), "%u MiB reads, one outstanding",
                                  (unsigned) (r->len / MIB));
                 else
@@ -1219,7 +1290,9 @@ static void parse_opts(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-        struct relay rel[] = { { .len = SHIM_READ }, { .len = BIG_READ } };
+        struct relay rel[] = { { .len = SHIM_READ },
+                               { .len = BIG_READ },
+                               { .len = SHIM_READ, .passfd = true } };
         struct burst_row rows[] = {
                 [CFG_DEFAULT] = { .label = "default (agent.container_pipe_size 1 MiB)",
                                   .a = &main_agent },

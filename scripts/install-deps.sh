@@ -6,7 +6,7 @@ set -eu
 PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev clang-format
       protobuf-c-compiler libprotobuf-c-dev libcmocka-dev
       git ca-certificates procps busybox-static libseccomp-dev libjansson-dev libnl-3-dev iptables
-      qemu-system-x86 linux-image-amd64"
+      qemu-system-x86 linux-image-amd64 containerd"
 
 missing=""
 for p in $PKGS; do

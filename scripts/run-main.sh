@@ -36,7 +36,10 @@ ctl check
 ctl version
 ctl guest-details
 # A pod first, as Kata's runtime does: its hostname lives in the sandbox's uts namespace.
-ctl sandbox create id=demo-pod hostname=demo-pod
+# With the shm storage Kata's runtime sends (its mount point below the agent's run dir).
+ctl sandbox create id=demo-pod hostname=demo-pod \
+        storage="{\"driver\":\"ephemeral\",\"source\":\"shm\",\"fstype\":\"tmpfs\",\"mount_point\":\"$work/run/sandbox/shm\",\"options\":[\"size=67108864\"]}"
+ctl volume-stats "$work/run/sandbox/shm"
 
 # A bundle: busybox rootfs + an OCI config.json like the one Kata's runtime sends (pid, ipc,
 # uts and mount namespaces, no network namespace).

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Every test: unit, integration and fuzz-corpus replay in a normal build and in an ASan+UBSan
-# build, a short libFuzzer run of every fuzz target (clang), the format check, and cata-agent
-# as PID 1 in a QEMU (TCG) VM over virtio-serial (tests/vm/run-vm-test.sh).
+# build, a short libFuzzer run of every fuzz target (clang), the format check, cata-agent
+# as PID 1 in a QEMU (TCG) VM over virtio-serial (tests/vm/run-vm-test.sh), the guest image
+# with containers (tests/vm/run-guest-image-test.sh), and real Kata pods through Kata's own shim
+# and containerd (tests/e2e/run-e2e.sh, docs/e2e.md).
 # Ends with one line "N passed, N failed".
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,7 +27,11 @@ run_suite() {
         dir=$2
         shift 2
         echo "== $name"
-        "$src/scripts/build.sh" "$dir" "$@"
+        if ! "$src/scripts/build.sh" "$dir" "$@"; then
+                echo "$name: build FAILED"
+                failed=$((failed + 1))
+                return 0
+        fi
         meson test -C "$dir" --print-errorlogs --num-processes 2 || true
         count "$dir"
 }
@@ -34,9 +40,14 @@ run_suite "build (gcc, -Werror)" "$out/gcc"
 run_suite "ASan+UBSan" "$out/asan" -Db_sanitize=address,undefined -Db_lundef=false
 
 echo "== libFuzzer (clang): short runs from the checked-in corpora"
+fuzz_built=yes
 CC=clang "$src/scripts/build.sh" "$out/fuzz" -Dfuzzing=true -Db_sanitize=address,undefined \
-        -Db_lundef=false
-for t in frame dispatch cmdline spec-process mount-options spec-json create sandbox storage network; do
+        -Db_lundef=false || fuzz_built=no
+if [ "$fuzz_built" = no ]; then
+        echo "fuzz: build FAILED"
+        failed=$((failed + 1))
+fi
+for t in frame dispatch cmdline spec-process mount-options spec-json create sandbox storage network toml passfd traceparent; do
         corpus=$(mktemp -d)
         cp "$src/tests/fuzz/corpus/$t/"* "$corpus/"
         if (cd "$corpus" && "$out/fuzz/tests/fuzz-$t" -runs="${FUZZ_RUNS:-20000}" \
@@ -51,22 +62,37 @@ for t in frame dispatch cmdline spec-process mount-options spec-json create sand
         rm -rf "$corpus"
 done
 
+# Runs one test script that ends "N passed, N failed", shows its log with NAME: on that line,
+# and adds its counts (no result line counts as one failure).
+run_script() { # NAME LOG COMMAND...
+        name=$1
+        log=$2
+        shift 2
+        "$@" >"$log" 2>&1 || true
+        sed "s/^\([0-9]* passed, [0-9]* failed\)$/$name: \1/" "$log"
+        line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1 || true)
+        if [ -n "$line" ]; then
+                p=${line%% passed*}
+                f=${line#*passed, }
+                f=${f%% failed*}
+                passed=$((passed + p))
+                failed=$((failed + f))
+        else
+                echo "$name: no result line"
+                failed=$((failed + 1))
+        fi
+}
+
 echo "== VM: cata-agent as PID 1 (QEMU TCG, virtio-serial)"
-vm_log=$out/vm.log
-BUILD_ROOT="$out" CATA_CTL="$out/gcc/cata-ctl" bash "$src/tests/vm/run-vm-test.sh" \
-        >"$vm_log" 2>&1 || true
-sed 's/^\([0-9]* passed, [0-9]* failed\)$/vm: \1/' "$vm_log"
-vm_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$vm_log" | tail -n 1 || true)
-if [ -n "$vm_line" ]; then
-        vm_p=${vm_line%% passed*}
-        vm_f=${vm_line#*passed, }
-        vm_f=${vm_f%% failed*}
-        passed=$((passed + vm_p))
-        failed=$((failed + vm_f))
-else
-        echo "vm: no result line"
-        failed=$((failed + 1))
-fi
+run_script vm "$out/vm.log" env BUILD_ROOT="$out" CATA_CTL="$out/gcc/cata-ctl" \
+        bash "$src/tests/vm/run-vm-test.sh"
+
+echo "== e2e: Kata's own shim (\$KATA_SHIM) through containerd on cata (namespace and QEMU guests)"
+run_script e2e "$out/e2e.log" env BUILD_ROOT="$out" bash "$src/tests/e2e/run-e2e.sh"
+
+echo "== VM: the cata-guest-image initrd (containers, cgroup v1 and v2, PID 1 crash path)"
+run_script guest-image "$out/guest-image.log" env BUILD_ROOT="$out" CATA_CTL="$out/gcc/cata-ctl" \
+        bash "$src/tests/vm/run-guest-image-test.sh"
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

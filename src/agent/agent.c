@@ -6,6 +6,8 @@
 #include "agent/command.h"
 #include "sandbox/sandbox.h"
 #include "agent/logsink.h"
+#include "passfd/passfd.h"
+#include "trace/trace.h"
 #include "base/error.h"
 #include "base/log.h"
 #include "base/util.h"
@@ -119,6 +121,8 @@ int agent_start(struct agent *a, struct agent_error **err)
         if (r < 0)
                 return agent_error_set(err, -r, "set up signal handling");
         r = logsink_start(a, err);
+        if (r >= 0)
+                r = trace_start(a, err);
         if (r < 0)
                 return r;
         r = address_parse(a->config.server_addr, &addr);
@@ -129,6 +133,8 @@ int agent_start(struct agent *a, struct agent_error **err)
         if (r < 0)
                 return agent_error_set(err, -r, "listen on `%s`", a->config.server_addr);
         r = console_start(a, err);
+        if (r >= 0)
+                r = passfd_start(a, err);
         if (r < 0)
                 return r;
         log_info("cata-agent listening on `%s`", a->config.server_addr);
@@ -151,7 +157,9 @@ void agent_stop(struct agent *a)
         command_free_all(a);
         reaper_free(a);
         console_stop(a);
+        passfd_stop(a);
         a->listener = ttrpc_listener_free(a->listener);
+        trace_stop(a);
         logsink_stop(a);
         a->loop = loop_free(a->loop);
         agent_config_done(&a->config);

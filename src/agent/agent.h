@@ -25,6 +25,8 @@ struct logsink;
 struct console;
 struct reaper;
 struct linkwait;
+struct passfd;
+struct tracer;
 
 #define AGENT_DEFAULT_RUN_DIR     "/run/kata-containers"
 #define AGENT_DEFAULT_RESOLV_CONF "/etc/resolv.conf"
@@ -37,6 +39,8 @@ struct agent {
         struct list_node sessions;
         unsigned n_sessions;
         struct logsink *logsink;
+        struct passfd *passfd; /* runtime-rs passfd stdio streams (src/passfd/) */
+        struct tracer *tracer; /* agent.trace spans (src/trace/), NULL when off */
         struct console *console;
         struct reaper *reaper;
         uint64_t start_ns;

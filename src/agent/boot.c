@@ -32,9 +32,25 @@ static const struct boot_mount early_mounts[] = {
         { "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", false },
 };
 
+/* A target that an earlier init already mounted (an initramfs /init that put the VM's shared
+ * directory under /run) is kept: mounting again would hide what is there. */
+static bool is_mount_point(const char *path)
+{
+        struct statx stx;
+
+        if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, 0, &stx) < 0)
+                return false;
+        return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+               (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
 static int mount_one(const struct boot_mount *m)
 {
         (void) mkdir(m->target, 0755);
+        if (is_mount_point(m->target)) {
+                log_info("`%s` is already mounted: kept", m->target);
+                return 0;
+        }
         if (mount(m->source, m->target, m->type, m->flags, m->data) < 0 && errno != EBUSY)
                 return -errno;
         return 0;

@@ -504,16 +504,6 @@ static void report_summary(const struct parse_ctx *p)
                  p->warnings, p->debugs, MAX_REPORTS);
 }
 
-static void note_config_file(const struct agent_config *c)
-{
-        log_full(LOG_LEVEL_WARN, "config",
-                 (const char *const[]){ "option", "agent.config_file", "value", c->config_file,
-                                        NULL },
-                 "TOML config files are not supported, ignoring `%s` and using the kernel "
-                 "command line",
-                 c->config_file);
-}
-
 /* ---- command line ---- */
 
 static void apply_word(struct parse_ctx *p, char *word)
@@ -539,12 +529,24 @@ static void apply_word(struct parse_ctx *p, char *word)
                         report_unsupported(p, word);
                 return;
         }
-        if (o->parse(p->c, o, value, &hint) < 0) {
+        if (o->parse(p->c, o, value, &hint) < 0)
                 report_invalid(p, o, o->name, value, hint);
-                return;
+}
+
+int agent_config_apply_option(struct agent_config *c, const char *name, const char *value,
+                              const char *shown_name)
+{
+        struct parse_ctx p = { .c = c };
+        const struct option *o = find_option(name);
+        const char *hint = "";
+
+        if (!o)
+                return -ENOENT;
+        if (o->parse(c, o, value, &hint) < 0) {
+                report_invalid(&p, o, shown_name, value, hint);
+                return -EINVAL;
         }
-        if (o->parse == opt_parse_config_file)
-                note_config_file(p->c);
+        return 0;
 }
 
 static bool is_space(char ch)

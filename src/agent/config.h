@@ -42,7 +42,7 @@ struct agent_config {
         uint32_t stdio_buffer_size;        /* agent.stdio_buffer_size (bytes per output stream) */
         char *server_addr;                 /* agent.server_addr (never NULL after init) */
         uint32_t passfd_listener_port;     /* agent.passfd_listener_port (0 = off) */
-        char *config_file;                 /* agent.config_file (recorded; TOML not supported) */
+        char *config_file;                 /* agent.config_file (config-file.h) */
         uint64_t cdh_api_timeout_s;        /* agent.cdh_api_timeout (default 50) */
         uint64_t image_pull_timeout_s;     /* agent.image_pull_timeout (default 1200) */
         uint64_t cdi_timeout_s;            /* agent.cdi_timeout (default 100) */
@@ -58,6 +58,12 @@ void agent_config_parse_cmdline(struct agent_config *c, const char *cmdline);
 /* Applies KATA_AGENT_* overrides (KATA_AGENT_SERVER_ADDR, KATA_AGENT_LOG_LEVEL,
  * KATA_AGENT_TRACING) from an environ-style array. */
 void agent_config_apply_env(struct agent_config *c, char *const *envp);
+
+/* Applies one option by its command-line name ("agent.log") from its text; an invalid value is
+ * logged as for the command line, naming shown_name, and the field is kept. Returns 0, -EINVAL,
+ * or -ENOENT for an unknown name. */
+int agent_config_apply_option(struct agent_config *c, const char *name, const char *value,
+                              const char *shown_name);
 
 /* Parses one agent.hotplug_timeout value: a Go duration ("10s", "1m30s", "100ms", "1.5s") or
  * plain whole seconds ("10"). Zero and negative values are rejected. Returns 0 or -EINVAL.

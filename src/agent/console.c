@@ -138,6 +138,15 @@ static void __attribute__((noreturn)) console_session(int sock, const char *shel
         _exit(0);
 }
 
+/* A forked helper must not hold the agent's descriptors: an exclusive one (a virtio-serial
+ * port) would stay open in it and the agent could never reopen it (EBUSY). */
+static void close_agent_fds(int keep)
+{
+        if (keep > 3)
+                (void) close_range(3, (unsigned) keep - 1, 0);
+        (void) close_range(keep >= 3 ? (unsigned) keep + 1 : 3, ~0U, 0);
+}
+
 static void console_accept_cb(struct loop_io *io, uint32_t events, void *userdata)
 {
         struct console *c = userdata;
@@ -161,7 +170,7 @@ static void console_accept_cb(struct loop_io *io, uint32_t events, void *userdat
                 return;
         }
         if (pid == 0) {
-                close_and_reset(&c->listen_fd);
+                close_agent_fds(fd);
                 console_session(TAKE_FD(fd), shell);
         }
         log_info("debug console session started (pid %d)", (int) pid);
@@ -170,6 +179,7 @@ static void console_accept_cb(struct loop_io *io, uint32_t events, void *userdat
 /* A supervisor child keeps a shell on /dev/console, restarting it when it exits. */
 static void __attribute__((noreturn)) console_tty_supervisor(const char *shell)
 {
+        close_agent_fds(-1);
         child_reset_signals();
         for (;;) {
                 int fd = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);

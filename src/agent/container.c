@@ -2,6 +2,7 @@
 /* Container lifecycle: create (bundle, namespaces, cgroup, init process), start, remove, pause,
  * update, stats. */
 #include "agent/container.h"
+#include "trace/trace.h"
 #include "agent/agent.h"
 #include "agent/reaper.h"
 #include "sandbox/sandbox.h"
@@ -102,6 +103,7 @@ static void container_free(struct container *c)
                 protobuf_c_message_free_unpacked(&c->req->base, NULL);
         free(c->bundle);
         free(c->rootfs);
+        trace_span_end(c->span, NULL);
         free(c->id);
         free(c);
 }
@@ -449,6 +451,9 @@ static int spawn_init(struct container *c, struct rpc_call *call, struct agent_e
                 cfg.identity = id;
                 cfg.seccomp = sc;
                 c->init = process_new(c, c->id, true);
+                c->init->passfd_ports[0] = c->req->stdin_port;
+                c->init->passfd_ports[1] = c->req->stdout_port;
+                c->init->passfd_ports[2] = c->req->stderr_port;
                 r = process_spawn(c->init, &cfg, spec->process, call, err);
         }
         identity_free(id);
@@ -479,6 +484,8 @@ int container_create(struct agent *a, struct rpc_call *call, struct agent_error 
         list_init(&c->failed_create);
         list_init(&c->start_waiters);
         list_add_tail(&a->containers, &c->node);
+        c->span = trace_span_begin(a->tracer, "container", call->span, NULL);
+        trace_span_attr(c->span, "container_id", c->id);
 
         choose_pipe_size(c);
         /* Storages first, as Kata: the rootfs may be one of them. */

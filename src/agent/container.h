@@ -29,6 +29,8 @@
 struct agent;
 struct rpc_call;
 struct cgroup;
+struct passfd_io;
+struct trace_span;
 
 enum process_state {
         PROCESS_SPAWNING, /* child setting up */
@@ -48,6 +50,9 @@ struct process {
         bool exec_due; /* START was sent (init) or no START is needed (exec) */
         int exit_code;
         struct stdio stdio;
+        uint32_t passfd_ports[3]; /* the request's stdin/stdout/stderr_port */
+        struct passfd_io *passfd; /* streams of runtime-rs's passfd I/O, or NULL */
+        struct trace_span *span;  /* agent.trace: spawn to exit */
         int sync_fd;
         struct loop_io *sync_io;
         struct list_node pending; /* the Create/Start/Exec call waiting on the child */
@@ -65,6 +70,7 @@ enum container_state {
 
 struct container {
         struct agent *agent;
+        struct trace_span *span; /* agent.trace: CreateContainer to removal */
         char *id;
         Grpc__CreateContainerRequest *req; /* owned: holds the spec for the container's life */
         char *bundle;

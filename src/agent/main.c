@@ -2,8 +2,12 @@
 /* cata-agent: the Kata guest agent. PID 1 in a VM, or a service. */
 #include "agent/agent.h"
 #include "agent/boot.h"
+#include "agent/config-file.h"
 #include "agent/console.h"
+#include "agent/crashguard.h"
 #include "agent/logsink.h"
+#include "passfd/passfd.h"
+#include "trace/trace.h"
 #include "base/cleanup.h"
 #include "base/error.h"
 #include "base/log.h"
@@ -21,9 +25,12 @@
 struct args {
         const char *addr;
         const char *cmdline_path;
+        const char *config_path;
         const char *log_level;
         const char *log_addr;
         const char *console_addr;
+        const char *passfd_addr;
+        const char *trace_addr;
         const char *run_dir;
         const char *resolv_conf;
         bool print_config;
@@ -42,10 +49,16 @@ static void usage(FILE *f)
               "vsock://-1:1024)\n"
               "  -c, --cmdline FILE       kernel command line to read (default /proc/cmdline,\n"
               "                           or $CATA_CMDLINE)\n"
+              "      --config FILE        the Rust agent's TOML configuration file instead of the\n"
+              "                           kernel command line (the environment still applies)\n"
               "  -l, --log-level LEVEL    critical, error, warn, info, debug, trace\n"
               "      --log-addr ADDR      stream logs to the host that connects to ADDR\n"
               "                           (agent.log_vport=N means vsock://-1:N)\n"
               "      --console-addr ADDR  serve the debug console on ADDR\n"
+              "      --passfd-addr ADDR   accept passfd stdio streams on ADDR\n"
+              "                           (agent.passfd_listener_port=N means vsock://-1:N)\n"
+              "      --trace-addr ADDR    send agent.trace spans to ADDR (default\n"
+              "                           vsock://2:10240, kata-trace-forwarder)\n"
               "      --run-dir DIR        container bundles go to DIR/<id> (default\n"
               "                           /run/kata-containers)\n"
               "      --resolv-conf FILE   where CreateSandbox's DNS is bound (default\n"
@@ -62,16 +75,22 @@ static int parse_args(int argc, char **argv, struct args *args)
         enum {
                 OPT_LOG_ADDR = 0x100,
                 OPT_CONSOLE_ADDR,
+                OPT_PASSFD_ADDR,
+                OPT_TRACE_ADDR,
                 OPT_PRINT_CONFIG,
                 OPT_RUN_DIR,
-                OPT_RESOLV_CONF
+                OPT_RESOLV_CONF,
+                OPT_CONFIG
         };
         static const struct option opts[] = {
                 { "addr", required_argument, NULL, 'a' },
                 { "cmdline", required_argument, NULL, 'c' },
+                { "config", required_argument, NULL, OPT_CONFIG },
                 { "log-level", required_argument, NULL, 'l' },
                 { "log-addr", required_argument, NULL, OPT_LOG_ADDR },
                 { "console-addr", required_argument, NULL, OPT_CONSOLE_ADDR },
+                { "passfd-addr", required_argument, NULL, OPT_PASSFD_ADDR },
+                { "trace-addr", required_argument, NULL, OPT_TRACE_ADDR },
                 { "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
                 { "run-dir", required_argument, NULL, OPT_RUN_DIR },
                 { "resolv-conf", required_argument, NULL, OPT_RESOLV_CONF },
@@ -92,11 +111,20 @@ static int parse_args(int argc, char **argv, struct args *args)
                 case 'l':
                         args->log_level = optarg;
                         break;
+                case OPT_CONFIG:
+                        args->config_path = optarg;
+                        break;
                 case OPT_LOG_ADDR:
                         args->log_addr = optarg;
                         break;
                 case OPT_CONSOLE_ADDR:
                         args->console_addr = optarg;
+                        break;
+                case OPT_PASSFD_ADDR:
+                        args->passfd_addr = optarg;
+                        break;
+                case OPT_TRACE_ADDR:
+                        args->trace_addr = optarg;
                         break;
                 case OPT_PRINT_CONFIG:
                         args->print_config = true;
@@ -125,6 +153,20 @@ static int parse_args(int argc, char **argv, struct args *args)
         return 1;
 }
 
+/* The Rust agent refuses to start on a bad file (as PID 1: a kernel panic); cata says why and
+ * goes on with the kernel command line. */
+static int load_config_file(struct agent *a, const char *path)
+{
+        _cleanup_error_ struct agent_error *err = NULL;
+        _cleanup_free_ char *copy = xstrdup(path);
+        int r = agent_config_load_file(&a->config, copy, &err);
+
+        if (r < 0)
+                log_full(LOG_LEVEL_ERROR, "config", NULL, "%s; using the kernel command line",
+                         err->msg);
+        return r;
+}
+
 static void load_config(struct agent *a, const struct args *args)
 {
         const char *path = args->cmdline_path ? args->cmdline_path : getenv("CATA_CMDLINE");
@@ -135,12 +177,19 @@ static void load_config(struct agent *a, const struct args *args)
         if (!path)
                 path = "/proc/cmdline";
         agent_config_init(&a->config);
-        r = read_file(path, 1 << 20, &cmdline, NULL);
-        if (r < 0)
-                log_warn("cannot read kernel command line `%s`: %s", path, strerror(-r));
+        if (!args->config_path || load_config_file(a, args->config_path) < 0) {
+                r = read_file(path, 1 << 20, &cmdline, NULL);
+                if (r < 0)
+                        log_warn("cannot read kernel command line `%s`: %s", path, strerror(-r));
+                else
+                        agent_config_parse_cmdline(&a->config, cmdline);
+        }
+        /* As in the Rust agent, a file named on the kernel command line is the whole
+         * configuration: the environment does not override it. */
+        if (args->config_path || !a->config.config_file)
+                agent_config_apply_env(&a->config, environ);
         else
-                agent_config_parse_cmdline(&a->config, cmdline);
-        agent_config_apply_env(&a->config, environ);
+                load_config_file(a, a->config.config_file);
         if (args->addr) {
                 free(a->config.server_addr);
                 a->config.server_addr = xstrdup(args->addr);
@@ -154,7 +203,8 @@ static void load_config(struct agent *a, const struct args *args)
         }
 }
 
-static void init_early(void)
+/* Returns the console fd logs go to, or -errno. */
+static int init_early(void)
 {
         _cleanup_error_ struct agent_error *err = NULL;
         int fd;
@@ -165,6 +215,7 @@ static void init_early(void)
         if (fd >= 0)
                 log_set_fd(fd);
         (void) setsid();
+        return fd;
 }
 
 static void init_after_config(struct agent *a)
@@ -190,6 +241,14 @@ static void apply_side_channels(struct agent *a, const struct args *args)
         }
         if (args->console_addr)
                 console_set_address(a, args->console_addr);
+        if (args->passfd_addr) {
+                passfd_set_address(a, args->passfd_addr);
+        } else if (a->config.passfd_listener_port) {
+                snprintf(vport, sizeof(vport), "vsock://-1:%u", a->config.passfd_listener_port);
+                passfd_set_address(a, vport);
+        }
+        if (args->trace_addr)
+                trace_set_address(a, args->trace_addr);
 }
 
 /* As PID 1 there is no returning: the kernel would panic. Keep serving whatever still works
@@ -219,6 +278,7 @@ int main(int argc, char **argv)
         _cleanup_error_ struct agent_error *err = NULL;
         struct args args = { 0 };
         struct agent a = { 0 };
+        int console_fd = -EBADF;
         int r;
 
         r = parse_args(argc, argv, &args);
@@ -226,8 +286,10 @@ int main(int argc, char **argv)
                 return r == 0 ? EXIT_SUCCESS : 2;
         a.init_mode = getpid() == 1;
         if (a.init_mode)
-                init_early();
+                console_fd = init_early();
         load_config(&a, &args);
+        if (a.init_mode)
+                crashguard_install(argv, console_fd, a.config.dev_mode);
         if (args.print_config) {
                 _cleanup_free_ char *json = agent_config_to_json(&a.config);
                 puts(json);

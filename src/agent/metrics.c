@@ -4,40 +4,17 @@
 #include "base/cleanup.h"
 #include "base/list.h"
 #include "base/util.h"
+#include "guest/procstats.h"
 
 #include <dirent.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-struct text {
-        char *buf;
-        size_t len, cap;
-};
-
-static void __attribute__((format(printf, 2, 3))) put(struct text *t, const char *fmt, ...)
+static void gauge(struct procstats_text *t, const char *name, const char *help, double v)
 {
-        va_list ap;
-        int n;
-
-        for (;;) {
-                va_start(ap, fmt);
-                n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-                va_end(ap);
-                if (n >= 0 && (size_t) n < t->cap - t->len) {
-                        t->len += (size_t) n;
-                        return;
-                }
-                t->cap = t->cap * 2 + (size_t) (n > 0 ? n : 0);
-                t->buf = xrealloc(t->buf, t->cap);
-        }
-}
-
-static void gauge(struct text *t, const char *name, const char *help, double v)
-{
-        put(t, "# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n", name, help, name, name, v);
+        procstats_put(t, "# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n", name, help, name, name, v);
 }
 
 /* A "Key: value kB" line of a /proc status-like file, in bytes (or the plain number). */
@@ -65,7 +42,7 @@ static unsigned count_fds(void)
         return n > 0 ? n - 1 : 0; /* not the directory's own fd */
 }
 
-static void agent_metrics(struct text *t, struct agent *a)
+static void agent_metrics(struct procstats_text *t, struct agent *a)
 {
         _cleanup_free_ char *status = NULL;
         unsigned n_containers = 0;
@@ -86,47 +63,48 @@ static void agent_metrics(struct text *t, struct agent *a)
               (double) (now_ns() - a->start_ns) / 1e9);
 }
 
-static void guest_metrics(struct text *t)
+static void read_into(const char *path, char **ret)
 {
-        static const char *const mem_keys[] = { "MemTotal:", "MemFree:", "MemAvailable:",
-                                                "Buffers:",  "Cached:",  "SwapTotal:",
-                                                "SwapFree:" };
-        _cleanup_free_ char *load = NULL, *meminfo = NULL;
-        double l1, l5, l15;
+        if (read_file(path, 1 << 20, ret, NULL) < 0)
+                *ret = NULL;
+}
 
-        if (read_file("/proc/loadavg", 4096, &load, NULL) == 0 &&
-            sscanf(load, "%lf %lf %lf", &l1, &l5, &l15) == 3) {
-                put(t,
-                    "# HELP kata_guest_load Guest load average.\n# TYPE kata_guest_load gauge\n");
-                put(t,
-                    "kata_guest_load{item=\"load1\"} %g\nkata_guest_load{item=\"load5\"} %g\n"
-                    "kata_guest_load{item=\"load15\"} %g\n",
-                    l1, l5, l15);
-        }
-        if (read_file("/proc/meminfo", 1 << 16, &meminfo, NULL) == 0) {
-                put(t, "# HELP kata_guest_meminfo Guest memory in bytes.\n"
-                       "# TYPE kata_guest_meminfo gauge\n");
-                for (size_t i = 0; i < ARRAY_SIZE(mem_keys); i++) {
-                        char item[32];
-                        snprintf(item, sizeof(item), "%.*s", (int) strlen(mem_keys[i]) - 1,
-                                 mem_keys[i]);
-                        put(t, "kata_guest_meminfo{item=\"%s\"} %.17g\n", item,
-                            status_value(meminfo, mem_keys[i]));
-                }
-        }
+/* The Rust agent's families from /proc (src/guest/procstats.c). */
+static void proc_families(struct procstats_text *t)
+{
+        static const char *const paths[] = { "/proc/self/status", "/proc/self/io",
+                                             "/proc/self/stat",   "/proc/loadavg",
+                                             "/proc/meminfo",     "/proc/stat",
+                                             "/proc/vmstat",      "/proc/net/dev",
+                                             "/proc/diskstats",   "/proc/self/mountinfo" };
+        char *f[ARRAY_SIZE(paths)];
+        long tps = sysconf(_SC_CLK_TCK);
+
+        for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
+                read_into(paths[i], &f[i]);
+        procstats_agent(t, f[0], f[1], f[2], tps);
+        procstats_loadavg(t, f[3]);
+        procstats_meminfo(t, f[4]);
+        procstats_cpu_time(t, f[5], tps);
+        procstats_vmstat(t, f[6]);
+        procstats_netdev(t, f[7]);
+        procstats_diskstats(t, f[8]);
+        procstats_filesystems(t, f[9]);
+        for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
+                free(f[i]);
 }
 
 char *metrics_collect(struct agent *a)
 {
         static unsigned long long scrapes;
-        struct text t = { .buf = xmalloc(4096), .cap = 4096 };
+        struct procstats_text t = { .buf = xmalloc(4096), .cap = 4096 };
 
         t.buf[0] = '\0';
-        put(&t,
-            "# HELP kata_agent_scrape_count Metrics scrapes.\n"
-            "# TYPE kata_agent_scrape_count counter\nkata_agent_scrape_count %llu\n",
-            ++scrapes);
+        procstats_put(&t,
+                      "# HELP kata_agent_scrape_count Metrics scrapes.\n"
+                      "# TYPE kata_agent_scrape_count counter\nkata_agent_scrape_count %llu\n",
+                      ++scrapes);
         agent_metrics(&t, a);
-        guest_metrics(&t);
+        proc_families(&t);
         return t.buf;
 }

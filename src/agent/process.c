@@ -10,6 +10,8 @@
 #include "engine/cgroup.h"
 #include "engine/identity.h"
 #include "engine/seccomp.h"
+#include "passfd/passfd.h"
+#include "trace/trace.h"
 #include "rpc/call.h"
 
 #include <errno.h>
@@ -80,7 +82,9 @@ void process_free(struct process *p)
         while (!list_empty(&p->waiters))
                 rpc_call_reply_error(rpc_call_from_park_node(p->waiters.next), err);
         sync_close(p);
+        passfd_io_free(p->passfd);
         stdio_done(&p->stdio);
+        trace_span_end(p->span, p->state == PROCESS_EXITED ? NULL : "forgotten before it exited");
         list_del(&p->node);
         if (p->container->init == p)
                 p->container->init = NULL;
@@ -105,6 +109,9 @@ static void process_exited_cb(pid_t pid, int status, void *userdata)
 
         p->state = PROCESS_EXITED;
         p->exit_code = reaper_exit_code(status);
+        trace_span_attr_int(p->span, "exit_code", p->exit_code);
+        trace_span_end(p->span, NULL);
+        p->span = NULL;
         /* The sandbox's pid namespace dies with its first process: the next container that
          * makes a new one takes its place. */
         if (p->init && c->agent->sandbox_pid == pid)
@@ -114,12 +121,25 @@ static void process_exited_cb(pid_t pid, int status, void *userdata)
         stdio_process_exited(&p->stdio);
         if (p->init && c->state != CONTAINER_CREATING)
                 c->state = CONTAINER_STOPPED;
-        if (!list_empty(&p->waiters)) {
+        if (!list_empty(&p->waiters) && !passfd_io_output_pending(p->passfd)) {
                 reply_waiters(p);
                 stdio_finish(&p->stdio);
                 process_free(p);
         }
         container_process_gone(c);
+}
+
+/* passfd: every byte of output reached its stream. WaitProcess waited for that, as Kata's
+ * agent waits for its copy tasks: the host must have the output when it learns the exit. */
+static void passfd_output_done(void *data)
+{
+        struct process *p = data;
+
+        if (p->state != PROCESS_EXITED || list_empty(&p->waiters))
+                return;
+        reply_waiters(p);
+        stdio_finish(&p->stdio);
+        process_free(p);
 }
 
 static void stage1_exited_cb(pid_t pid, int status, void *userdata)
@@ -165,6 +185,7 @@ static void handle_msg(struct process *p, const struct spawn_msg *m)
         switch (m->type) {
         case SPAWN_MSG_PID:
                 p->pid = m->value;
+                trace_span_attr_int(p->span, "pid", p->pid);
                 reaper_watch(p->container->agent, p->pid, process_exited_cb, p);
                 break;
         case SPAWN_MSG_READY:
@@ -267,6 +288,11 @@ int process_spawn(struct process *p, struct spawn_config *cfg, const Grpc__Proce
                 rows = proc->consolesize->height;
                 cols = proc->consolesize->width;
         }
+        /* The container's span is the parent: a process is part of its container's life. */
+        p->span = trace_span_begin(a->tracer, p->init ? "init_process" : "exec_process",
+                                   p->container->span, NULL);
+        trace_span_attr(p->span, "container_id", p->container->id);
+        trace_span_attr(p->span, "exec_id", p->exec_id);
         r = stdio_init(a, &p->stdio, proc->terminal, p->container->pipe_size, rows, cols,
                        p->container->id, err);
         if (r < 0)
@@ -280,6 +306,9 @@ int process_spawn(struct process *p, struct spawn_config *cfg, const Grpc__Proce
                 return r;
         reaper_watch(a, p->stage1, stage1_exited_cb, p);
         r = stdio_start(&p->stdio, err);
+        if (r >= 0)
+                p->passfd = passfd_io_new(a, &p->stdio, p->passfd_ports, p->container->id,
+                                          passfd_output_done, p);
         if (r >= 0)
                 r = loop_add_io(a->loop, p->sync_fd, EPOLLIN, sync_io_cb, p, &p->sync_io) < 0
                             ? agent_error_set(err, EIO, "watch the sync socket")
@@ -312,7 +341,7 @@ int process_start(struct process *p, struct rpc_call *call, struct agent_error *
 
 int process_wait(struct process *p, struct rpc_call *call, struct agent_error **err)
 {
-        if (p->state == PROCESS_EXITED) {
+        if (p->state == PROCESS_EXITED && !passfd_io_output_pending(p->passfd)) {
                 Grpc__WaitProcessResponse resp = GRPC__WAIT_PROCESS_RESPONSE__INIT;
                 resp.status = p->exit_code;
                 rpc_call_reply(call, &resp.base);
@@ -411,6 +440,9 @@ int process_exec(struct container *c, struct rpc_call *call, struct agent_error 
                 cfg.seccomp = sc;
                 p = process_new(c, req->exec_id, false);
                 p->exec_due = true; /* no START for exec: execve follows setup directly */
+                p->passfd_ports[0] = req->stdin_port;
+                p->passfd_ports[1] = req->stdout_port;
+                p->passfd_ports[2] = req->stderr_port;
                 r = process_spawn(p, &cfg, req->process, call, err);
                 if (r < 0 && list_empty(&p->pending) && process_gone(p))
                         process_free(p);

@@ -207,6 +207,8 @@ static void out_idle_cb(struct loop_timer *t, void *userdata)
 /* Serves parked readers in arrival order while there is data, or EOF. */
 static void out_serve(struct stdio_out *o)
 {
+        if (o->consume)
+                o->consume(o, o->consume_data);
         while (!list_empty(&o->readers) && (o->len > 0 || o->eof)) {
                 struct rpc_call *call = rpc_call_from_park_node(o->readers.next);
                 size_t n = reader_len(call);
@@ -228,6 +230,17 @@ static void out_serve(struct stdio_out *o)
                 o->paused = false;
                 out_update_events(o);
         }
+}
+
+void stdio_out_consumed(struct stdio_out *o, size_t n)
+{
+        o->off += n;
+        o->len -= n;
+}
+
+void stdio_out_kick(struct stdio_out *o)
+{
+        out_serve(o);
 }
 
 static void out_close_fd(struct stdio_out *o)
@@ -526,6 +539,17 @@ int stdio_close_stdin(struct stdio *s, struct agent_error **err)
         if (list_empty(&s->in.writers))
                 in_close(&s->in);
         return 0;
+}
+
+int stdio_take_stdin(struct stdio *s)
+{
+        if (s->in.fd < 0 || s->in.close_pending)
+                return -EPIPE;
+        if (!list_empty(&s->in.writers))
+                return -EBUSY;
+        loop_io_free(s->in.io);
+        s->in.io = NULL;
+        return TAKE_FD(s->in.fd);
 }
 
 int stdio_resize(struct stdio *s, uint32_t rows, uint32_t cols, struct agent_error **err)

@@ -52,6 +52,10 @@ struct stdio_out {
         struct list_node readers;
         struct loop_timer *drain_timer;
         struct loop_timer *idle_timer;
+        /* passfd (src/passfd/): takes the output instead of ReadStdout; called whenever the
+         * buffer or the EOF state changed, it eats data with stdio_out_consumed(). */
+        void (*consume)(struct stdio_out *o, void *data);
+        void *consume_data;
 };
 
 struct stdio_in {
@@ -92,6 +96,13 @@ int stdio_write(struct stdio *s, struct rpc_call *call, const uint8_t *data, siz
                 struct agent_error **err);
 int stdio_close_stdin(struct stdio *s, struct agent_error **err);
 int stdio_resize(struct stdio *s, uint32_t rows, uint32_t cols, struct agent_error **err);
+
+/* For a consumer (passfd): n buffered bytes are gone; stdio_out_kick() after it wrote more. */
+void stdio_out_consumed(struct stdio_out *o, size_t n);
+void stdio_out_kick(struct stdio_out *o);
+/* Hands over the process's stdin (fd, the caller closes it), or -EBUSY while WriteStdin calls
+ * use it, -EPIPE once closed. WriteStdin then fails with "stdin is closed". */
+int stdio_take_stdin(struct stdio *s);
 
 /* The process was reaped: start the drain window. */
 void stdio_process_exited(struct stdio *s);

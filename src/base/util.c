@@ -245,6 +245,31 @@ char *json_quote(const char *s)
         return out;
 }
 
+/* Needs 3 readable bytes past the end of s for the look-ahead: callers pad with NULs. */
+char *utf8_lossy(const char *s, size_t len)
+{
+        _cleanup_free_ unsigned char *pad = xzalloc(len + 4);
+        const unsigned char *u = pad;
+        char *out = xmalloc(len * 3 + 1), *o = out;
+
+        memcpy(pad, s, len);
+        while ((size_t) (u - pad) < len) {
+                size_t n = utf8_len(u);
+
+                if (n == 0 || (size_t) (u - pad) + n > len) {
+                        memcpy(o, "\xef\xbf\xbd", 3);
+                        o += 3;
+                        u++;
+                        continue;
+                }
+                memcpy(o, u, n);
+                o += n;
+                u += n;
+        }
+        *o = '\0';
+        return out;
+}
+
 size_t strv_len(const char *const *v)
 {
         size_t n = 0;

@@ -53,6 +53,9 @@ int fd_nonblock(int fd, bool nonblock);
 /* A JSON string literal (with quotes), or `null` for NULL; invalid UTF-8 becomes U+FFFD. */
 char *json_quote(const char *s);
 
+/* len bytes of s as a NUL-terminated string with each invalid UTF-8 byte replaced by U+FFFD
+ * (what Rust's String::from_utf8_lossy keeps, byte for byte on valid input). */
+char *utf8_lossy(const char *s, size_t len);
 /* NULL-terminated string vectors (NULL is the empty vector). */
 size_t strv_len(const char *const *v);
 void strv_free(char **v);

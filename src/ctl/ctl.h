@@ -72,5 +72,8 @@ int ctl_cmd_arp(struct ctl_context *ctx, char **args);
 int ctl_cmd_iptables(struct ctl_context *ctx, char **args);
 int ctl_cmd_sandbox(struct ctl_context *ctx, char **args);
 int ctl_cmd_oom_events(struct ctl_context *ctx, char **args);
+int ctl_cmd_set_time(struct ctl_context *ctx, char **args);
+int ctl_cmd_reseed(struct ctl_context *ctx, char **args);
+int ctl_cmd_diag(struct ctl_context *ctx, char **args);
 int ctl_cmd_copy_file(struct ctl_context *ctx, char **args);
 int ctl_cmd_volume_stats(struct ctl_context *ctx, char **args);

@@ -249,6 +249,10 @@ static const struct ctl_command commands[] = {
           "storage=JSON, each repeatable where it makes sense) or DestroySandbox" },
         { "oom-events", "[COUNT]", 0, 1, ctl_cmd_oom_events,
           "GetOOMEvent in a loop: print the id of each OOM-killed container (COUNT, then exit)" },
+        { "set-time", "[SEC [USEC]]", 0, 2, ctl_cmd_set_time,
+          "SetGuestDateTime (default: this machine's clock)" },
+        { "reseed", "FILE|-", 1, 1, ctl_cmd_reseed, "ReseedRandomDev with up to 4 KiB of FILE" },
+        { "diag", "ID", 1, 1, ctl_cmd_diag, "GetDiagnosticData: the container's termination log" },
         { "copy-file", "SRC DEST", 2, 2, ctl_cmd_copy_file,
           "CopyFile: a file (in 1 MiB chunks), directory or symlink to DEST in the guest (below\n"
           "/run/kata-containers/shared/containers/), keeping mode and owner" },

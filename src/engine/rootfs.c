@@ -755,6 +755,14 @@ static bool host_cgroup_v2(void)
         return statfs(CGROUP_HOST_ROOT, &sf) == 0 && (long) sf.f_type == CGROUP2_SUPER_MAGIC;
 }
 
+static bool is_cgroup_mount(const char *path)
+{
+        struct statfs sf;
+
+        return statfs(path, &sf) == 0 &&
+               ((long) sf.f_type == CGROUP_SUPER_MAGIC || (long) sf.f_type == CGROUP2_SUPER_MAGIC);
+}
+
 /* The process's path in the hierarchy mounted at /sys/fs/cgroup/<name> ("memory",
  * "cpu,cpuacct", "systemd" for name=systemd, "unified" for the v2 tree), from the text of
  * /proc/self/cgroup ("4:memory:/a/b" lines); "" when unknown. malloc'd. */
@@ -800,8 +808,8 @@ static int cgroup_v1_entry(struct rootfs_ctx *c, int hostfd, int cgfd, const cha
                         return fail(c, -errno, "link `%s/%s`", dest, name);
                 return 0;
         }
-        if (!S_ISDIR(st.st_mode))
-                return 0;
+        if (!S_ISDIR(st.st_mode) || !is_cgroup_mount(source))
+                return 0; /* a leftover directory, not a hierarchy: nothing to show */
         if (mkdirat(cgfd, name, 0755) < 0 && errno != EEXIST)
                 return fail(c, -errno, "create `%s/%s`", dest, name);
         fd = openat(cgfd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
@@ -1261,6 +1269,62 @@ static int prepare_root(struct rootfs_ctx *c)
         return 0;
 }
 
+/* `/` is the kernel's initramfs (fstype `rootfs` in mountinfo), which pivot_root refuses. */
+static bool root_is_initramfs(void)
+{
+        _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+        char line[4096];
+        bool rootfs = false;
+
+        /* The last mount on / is the one in effect. */
+        while (f && fgets(line, sizeof(line), f)) {
+                char mp[8], fstype[16];
+                const char *dash = strstr(line, " - ");
+
+                if (dash && sscanf(line, "%*s %*s %*s %*s %7s", mp) == 1 &&
+                    sscanf(dash + 3, "%15s", fstype) == 1 && streq(mp, "/"))
+                        rootfs = streq(fstype, "rootfs");
+        }
+        return rootfs;
+}
+
+/* Detaches proc and sysfs mounts outside the rootfs, which the chroot would otherwise leave
+ * in the container's mount namespace (the Rust agent's ms_move_root does the same). */
+static void detach_outside_pseudo_fs(const char *rootfs)
+{
+        _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+        char line[4096];
+        size_t n = strlen(rootfs);
+
+        while (f && fgets(line, sizeof(line), f)) {
+                char mp[2048], fstype[64];
+                const char *dash = strstr(line, " - ");
+
+                if (!dash || sscanf(line, "%*s %*s %*s %*s %2047s", mp) != 1 ||
+                    sscanf(dash + 3, "%63s", fstype) != 1)
+                        continue;
+                if ((!streq(fstype, "proc") && !streq(fstype, "sysfs")) ||
+                    (strncmp(mp, rootfs, n) == 0 && (mp[n] == '/' || mp[n] == '\0')))
+                        continue;
+                (void) mount(NULL, mp, NULL, MS_SLAVE | MS_REC, NULL);
+                (void) umount2(mp, MNT_DETACH);
+        }
+}
+
+static int move_root(struct rootfs_ctx *c)
+{
+        detach_outside_pseudo_fs(c->rootfs);
+        if (fchdir(c->rootfd) < 0)
+                return fail(c, -errno, "chdir `%s`", c->rootfs);
+        if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+                return fail(c, -errno, "move `%s` to `/`", c->rootfs);
+        if (chroot(".") < 0)
+                return fail(c, -errno, "chroot into `%s`", c->rootfs);
+        if (chdir("/") < 0)
+                return fail(c, -errno, "chdir `/`");
+        return 0;
+}
+
 /* pivot_root(".", ".") stacks the old root on the new one; detaching "." then drops it, with no
  * directory needed for it inside the rootfs. */
 static int pivot(struct rootfs_ctx *c)
@@ -1271,8 +1335,14 @@ static int pivot(struct rootfs_ctx *c)
                 return fail(c, -errno, "open `/`");
         if (fchdir(c->rootfd) < 0)
                 return fail(c, -errno, "chdir `%s`", c->rootfs);
-        if (syscall(SYS_pivot_root, ".", ".") < 0)
-                return fail(c, -errno, "pivot_root into `%s`", c->rootfs);
+        if (syscall(SYS_pivot_root, ".", ".") < 0) {
+                /* The initramfs cannot be pivoted away from (an initrd guest): move the rootfs
+                 * over it and chroot, as the Rust agent does when / is `rootfs`. */
+                int e = errno;
+                if (e == EINVAL && root_is_initramfs())
+                        return move_root(c);
+                return fail(c, -e, "pivot_root into `%s`", c->rootfs);
+        }
         if (fchdir(oldroot) < 0)
                 return fail(c, -errno, "chdir to the old root");
         /* A slave receives nothing back and sends its unmount nowhere. */

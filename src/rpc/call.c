@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "rpc/call.h"
+#include "rpc/dispatch.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "ttrpc/server.h"
 #include "ttrpc/status.h"
+#include "trace/trace.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -39,6 +41,8 @@ static void session_conn_oversize(struct ttrpc_conn *c, const struct ttrpc_heade
 
 static void call_free(struct rpc_call *call)
 {
+        /* Still open: no reply was sent (the connection closed first). */
+        trace_span_end(call->span, "cancelled: no reply sent");
         if (call->parked)
                 call->session->n_parked--;
         list_del(&call->park_node);
@@ -83,10 +87,22 @@ int rpc_session_new(struct loop *loop, struct agent *agent, int fd,
                     void (*on_closed)(struct rpc_session *s, void *userdata), void *userdata,
                     struct rpc_session **ret)
 {
+        int r = rpc_session_new_for(loop, &rpc_agent_registry, NULL, fd, on_closed, userdata, ret);
+
+        if (r >= 0)
+                (*ret)->agent = agent;
+        return r;
+}
+
+int rpc_session_new_for(struct loop *loop, const struct rpc_registry *registry, void *context,
+                        int fd, void (*on_closed)(struct rpc_session *s, void *userdata),
+                        void *userdata, struct rpc_session **ret)
+{
         struct rpc_session *s = xzalloc(sizeof(*s));
         int r;
 
-        s->agent = agent;
+        s->registry = registry;
+        s->context = context;
         s->loop = loop;
         s->on_closed = on_closed;
         s->on_closed_userdata = userdata;
@@ -161,6 +177,8 @@ struct rpc_call *rpc_session_find_call(struct rpc_session *s, uint32_t stream_id
 static void call_send(struct rpc_call *call, int code, const char *msg, const uint8_t *payload,
                       size_t len)
 {
+        trace_span_end(call->span, code == RPC_OK ? NULL : msg);
+        call->span = NULL;
         if (call->session->conn)
                 (void) ttrpc_conn_send_response(call->session->conn, call->stream_id, code, msg,
                                                 payload, len);

@@ -30,12 +30,17 @@
 
 struct agent;
 struct rpc_call;
+struct rpc_registry;
 struct ttrpc_listener;
+struct trace_span;
+struct Ttrpc__Request;
 
 typedef void (*rpc_cancel_fn)(struct rpc_call *call, void *data);
 
 struct rpc_session {
-        struct agent *agent;
+        struct agent *agent;                 /* the agent's sessions only */
+        const struct rpc_registry *registry; /* what this session serves */
+        void *context;                       /* for the handlers of another registry */
         struct loop *loop;
         struct ttrpc_conn *conn;
         struct ttrpc_listener *listener; /* for serial reopen; may be NULL */
@@ -58,6 +63,7 @@ struct rpc_call {
         rpc_cancel_fn cancel;
         void *cancel_data;
         size_t progress; /* free for the owner of a parked call (bytes of a WriteStdin done) */
+        struct trace_span *span; /* agent.trace: this RPC's span (rpc/call-trace.c), or NULL */
 };
 
 /* Creates a session on an fd (taken). on_closed runs once after the connection ended and every
@@ -65,6 +71,11 @@ struct rpc_call {
 int rpc_session_new(struct loop *loop, struct agent *agent, int fd,
                     void (*on_closed)(struct rpc_session *s, void *userdata), void *userdata,
                     struct rpc_session **ret);
+/* The same for another server on this stack: its registry, and a context its handlers find in
+ * call->session->context. */
+int rpc_session_new_for(struct loop *loop, const struct rpc_registry *registry, void *context,
+                        int fd, void (*on_closed)(struct rpc_session *s, void *userdata),
+                        void *userdata, struct rpc_session **ret);
 /* Cancels every call and frees the session without on_closed (shutdown only). */
 void rpc_session_free(struct rpc_session *s);
 unsigned rpc_session_n_calls(const struct rpc_session *s);
@@ -92,3 +103,7 @@ int rpc_call_park(struct rpc_call *call, struct list_node *waiters, rpc_cancel_f
 void rpc_call_unpark(struct rpc_call *call);
 
 #define rpc_call_from_park_node(n) list_entry((n), struct rpc_call, park_node)
+
+/* agent.trace: the span of a request about to be handled (NULL when tracing is off or the
+ * method is not traced), its parent from the request's `traceparent` metadata. */
+struct trace_span *rpc_trace_begin(struct rpc_session *s, const struct Ttrpc__Request *req);

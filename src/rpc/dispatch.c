@@ -18,10 +18,7 @@ void rpc_dispatch_frame(struct rpc_session *s, struct ttrpc_frame *f);
 void rpc_dispatch_oversize(struct rpc_session *s, const struct ttrpc_header *h);
 
 /* Service names on the wire are "<proto package>.<service>". */
-static const struct {
-        const char *name;
-        const ProtobufCServiceDescriptor *desc;
-} services[] = {
+static const struct rpc_service services[] = {
         { "grpc.AgentService", &grpc__agent_service__descriptor },
         { "grpc.Health", &grpc__health__descriptor },
 };
@@ -61,6 +58,18 @@ static const struct rpc_method methods[] = {
         { "grpc.AgentService", "CreateSandbox", rpc_create_sandbox },
         { "grpc.AgentService", "DestroySandbox", rpc_destroy_sandbox },
         { "grpc.AgentService", "GetOOMEvent", rpc_get_oom_event },
+        { "grpc.AgentService", "SetGuestDateTime", rpc_set_guest_date_time },
+        { "grpc.AgentService", "ReseedRandomDev", rpc_reseed_random_dev },
+        { "grpc.AgentService", "GetDiagnosticData", rpc_get_diagnostic_data },
+        { "grpc.AgentService", "MemAgentMemcgSet", rpc_mem_agent_memcg_set },
+        { "grpc.AgentService", "MemAgentCompactSet", rpc_mem_agent_compact_set },
+};
+
+const struct rpc_registry rpc_agent_registry = {
+        .services = services,
+        .n_services = ARRAY_SIZE(services),
+        .methods = methods,
+        .n_methods = ARRAY_SIZE(methods),
 };
 
 static rpc_policy_fn policy;
@@ -71,27 +80,41 @@ void rpc_dispatch_set_policy(rpc_policy_fn allow)
 }
 
 const ProtobufCMethodDescriptor *
-rpc_dispatch_find_method(const char *service, const char *method,
+rpc_registry_find_method(const struct rpc_registry *reg, const char *service, const char *method,
                          const ProtobufCServiceDescriptor **ret_svc)
 {
-        for (size_t i = 0; i < ARRAY_SIZE(services); i++) {
-                if (!streq(service, services[i].name))
+        for (size_t i = 0; i < reg->n_services; i++) {
+                if (!streq(service, reg->services[i].name))
                         continue;
                 if (ret_svc)
-                        *ret_svc = services[i].desc;
-                return protobuf_c_service_descriptor_get_method_by_name(services[i].desc, method);
+                        *ret_svc = reg->services[i].desc;
+                return protobuf_c_service_descriptor_get_method_by_name(reg->services[i].desc,
+                                                                        method);
         }
         if (ret_svc)
                 *ret_svc = NULL;
         return NULL;
 }
 
+rpc_handler_fn rpc_registry_find_handler(const struct rpc_registry *reg, const char *service,
+                                         const char *method)
+{
+        for (size_t i = 0; i < reg->n_methods; i++)
+                if (streq(reg->methods[i].service, service) && streq(reg->methods[i].name, method))
+                        return reg->methods[i].handler;
+        return NULL;
+}
+
+const ProtobufCMethodDescriptor *
+rpc_dispatch_find_method(const char *service, const char *method,
+                         const ProtobufCServiceDescriptor **ret_svc)
+{
+        return rpc_registry_find_method(&rpc_agent_registry, service, method, ret_svc);
+}
+
 rpc_handler_fn rpc_dispatch_find_handler(const char *service, const char *method)
 {
-        for (size_t i = 0; i < ARRAY_SIZE(methods); i++)
-                if (streq(methods[i].service, service) && streq(methods[i].name, method))
-                        return methods[i].handler;
-        return NULL;
+        return rpc_registry_find_handler(&rpc_agent_registry, service, method);
 }
 
 static void reply_now(struct rpc_session *s, uint32_t stream_id, int code, const char *fmt, ...)
@@ -144,6 +167,7 @@ static void call_handler(struct rpc_session *s, const Ttrpc__Request *req,
                 return;
         }
         call = rpc_call_new(s, stream_id, full, msg, req->timeout_nano);
+        call->span = rpc_trace_begin(s, req);
         const char *const kv[] = { "method", full, NULL };
         log_full(LOG_LEVEL_DEBUG, "rpc", kv, "call");
         r = handler(call, msg, &err);
@@ -168,7 +192,7 @@ static void dispatch_request(struct rpc_session *s, uint32_t stream_id, const ui
                           "unmarshal request error: not a valid ttrpc Request");
                 return;
         }
-        m = rpc_dispatch_find_method(req->service, req->method, &svc);
+        m = rpc_registry_find_method(s->registry, req->service, req->method, &svc);
         if (!svc)
                 reply_now(s, stream_id, RPC_INVALID_ARGUMENT, "%s service does not exist",
                           req->service);
@@ -179,7 +203,7 @@ static void dispatch_request(struct rpc_session *s, uint32_t stream_id, const ui
                           req->service, req->method);
         else if (req->timeout_nano < 0)
                 reply_now(s, stream_id, RPC_DEADLINE_EXCEEDED, "timeout");
-        else if (!(handler = rpc_dispatch_find_handler(req->service, req->method)))
+        else if (!(handler = rpc_registry_find_handler(s->registry, req->service, req->method)))
                 reply_now(s, stream_id, RPC_UNIMPLEMENTED, "/%s/%s is not implemented by cata",
                           req->service, req->method);
         else

@@ -11,6 +11,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <protobuf-c/protobuf-c.h>
 
@@ -25,6 +26,22 @@ struct rpc_method {
         const char *name;    /* "CreateContainer" */
         rpc_handler_fn handler;
 };
+
+struct rpc_service {
+        const char *name; /* on the wire: "<proto package>.<service>" */
+        const ProtobufCServiceDescriptor *desc;
+};
+
+/* What one server serves: the schema of its services and the handlers it has. The agent's is
+ * rpc_agent_registry; another server on the same ttRPC stack (cata-remote-hv) brings its own. */
+struct rpc_registry {
+        const struct rpc_service *services;
+        size_t n_services;
+        const struct rpc_method *methods;
+        size_t n_methods;
+};
+
+extern const struct rpc_registry rpc_agent_registry;
 
 /* Handlers, one file per RPC family. */
 int rpc_health_check(struct rpc_call *call, const ProtobufCMessage *req, struct agent_error **err);
@@ -65,6 +82,11 @@ RPC_HANDLER(rpc_set_ip_tables);
 RPC_HANDLER(rpc_create_sandbox);
 RPC_HANDLER(rpc_destroy_sandbox);
 RPC_HANDLER(rpc_get_oom_event);
+RPC_HANDLER(rpc_set_guest_date_time);
+RPC_HANDLER(rpc_reseed_random_dev);
+RPC_HANDLER(rpc_get_diagnostic_data);
+RPC_HANDLER(rpc_mem_agent_memcg_set);
+RPC_HANDLER(rpc_mem_agent_compact_set);
 
 /* A policy gate, like the Rust agent's agent-policy feature: when set, a call it refuses is
  * answered PERMISSION_DENIED "<service>/<method> is blocked by policy" without running. The
@@ -72,9 +94,16 @@ RPC_HANDLER(rpc_get_oom_event);
 typedef bool (*rpc_policy_fn)(const char *service, const char *method);
 void rpc_dispatch_set_policy(rpc_policy_fn allow);
 
-/* The schema's method descriptor for (service, method), or NULL. */
+/* The agent's schema method descriptor for (service, method), or NULL. */
 const ProtobufCMethodDescriptor *
 rpc_dispatch_find_method(const char *service, const char *method,
                          const ProtobufCServiceDescriptor **ret_svc);
-/* The handler, or NULL when the method is not implemented yet. */
+/* The agent's handler, or NULL when the method is not implemented yet. */
 rpc_handler_fn rpc_dispatch_find_handler(const char *service, const char *method);
+
+/* The same lookups in any registry. */
+const ProtobufCMethodDescriptor *
+rpc_registry_find_method(const struct rpc_registry *reg, const char *service, const char *method,
+                         const ProtobufCServiceDescriptor **ret_svc);
+rpc_handler_fn rpc_registry_find_handler(const struct rpc_registry *reg, const char *service,
+                                         const char *method);

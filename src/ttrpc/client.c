@@ -30,7 +30,21 @@ struct ttrpc_client {
         uint8_t *rbuf;
         size_t rpos;
         size_t rlen;
+        Ttrpc__KeyValue md; /* sent with every request when md.key is set */
 };
+
+void ttrpc_client_set_metadata(struct ttrpc_client *c, const char *key, const char *value)
+{
+        free(c->md.key);
+        free(c->md.value);
+        ttrpc__key_value__init(&c->md);
+        /* init points both at protobuf-c's static empty string: never ours to free. */
+        c->md.key = c->md.value = NULL;
+        if (key) {
+                c->md.key = xstrdup(key);
+                c->md.value = xstrdup(value ? value : "");
+        }
+}
 
 void ttrpc_status_done(struct ttrpc_status *st)
 {
@@ -79,6 +93,8 @@ struct ttrpc_client *ttrpc_client_free(struct ttrpc_client *c)
         (void) close_and_reset(&c->fd);
         ttrpc_decoder_done(&c->dec);
         free(c->rbuf);
+        free(c->md.key);
+        free(c->md.value);
         free(c);
         return NULL;
 }
@@ -181,6 +197,7 @@ int ttrpc_client_send_request(struct ttrpc_client *c, uint32_t stream_id, const 
                               int64_t timeout_ns)
 {
         Ttrpc__Request req = TTRPC__REQUEST__INIT;
+        Ttrpc__KeyValue *md[1];
         _cleanup_free_ uint8_t *body = NULL;
         _cleanup_free_ uint8_t *frame = NULL;
         size_t body_len, frame_len;
@@ -193,6 +210,11 @@ int ttrpc_client_send_request(struct ttrpc_client *c, uint32_t stream_id, const 
         req.payload.data = (uint8_t *) payload;
         req.payload.len = payload ? payload_len : 0;
         req.timeout_nano = timeout_ns > 0 ? timeout_ns : 0;
+        if (c->md.key) {
+                md[0] = &c->md;
+                req.metadata = md;
+                req.n_metadata = 1;
+        }
 
         body_len = ttrpc__request__get_packed_size(&req);
         if (body_len > TTRPC_MESSAGE_LENGTH_MAX)

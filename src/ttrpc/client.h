@@ -34,6 +34,9 @@ int ttrpc_client_connect(const char *addr, struct ttrpc_client **ret);
 struct ttrpc_client *ttrpc_client_new_fd(int fd);
 struct ttrpc_client *ttrpc_client_free(struct ttrpc_client *c);
 int ttrpc_client_fd(const struct ttrpc_client *c);
+/* One Request.metadata pair sent with every later request (key NULL: none), e.g. a W3C
+ * `traceparent`. */
+void ttrpc_client_set_metadata(struct ttrpc_client *c, const char *key, const char *value);
 
 static inline void ttrpc_client_freep(struct ttrpc_client **c)
 {

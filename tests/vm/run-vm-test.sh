@@ -2,11 +2,11 @@
 # Boots cata-agent as PID 1 in a real VM and drives it over a virtio-serial port.
 #
 # QEMU (TCG, no KVM needed) boots the installed Debian kernel (linux-image-amd64) with an
-# initramfs holding a static cata-agent, busybox-static and the virtio modules. A tiny busybox
-# /init loads the modules, waits for the `agent.channel.0` port, links it at
-# /dev/virtio-ports/agent.channel.0 (what udev would do), undoes its mounts and execs the agent,
-# which is then PID 1 and does its own boot mounts. The host side of the port is a unix socket
-# that cata-ctl talks ttRPC over.
+# initramfs holding a static cata-agent, busybox-static and the virtio modules
+# (tests/vm/make-initramfs.sh). A tiny busybox /init (tests/vm/guest-init.sh) loads the modules,
+# waits for the `agent.channel.0` port, links it at /dev/virtio-ports/agent.channel.0 (what udev
+# would do), undoes its mounts and execs the agent, which is then PID 1 and does its own boot
+# mounts. The host side of the port is a unix socket that cata-ctl talks ttRPC over.
 #
 # Usage: tests/vm/run-vm-test.sh        (as root: Debian's /boot/vmlinuz-* is mode 0600)
 # Environment: BUILD_ROOT (default _build), CATA_CTL (a cata-ctl to use), KERNEL_VERSION,
@@ -60,39 +60,15 @@ die() {
 # ---- prerequisites -------------------------------------------------------------------------
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (qemu-system-x86)"
 [ -x /bin/busybox ] || die "/bin/busybox missing (busybox-static)"
-is_static() { ! readelf -l "$1" 2>/dev/null | grep -q 'INTERP'; }
-is_static /bin/busybox || die "/bin/busybox is not static (busybox-static)"
+. "$src/tests/vm/vm-lib.sh"
+vm_is_static /bin/busybox || die "/bin/busybox is not static (busybox-static)"
 
-# The newest kernel that has both an image and its modules.
-kver=${KERNEL_VERSION:-}
-if [ -z "$kver" ]; then
-        for k in $(find /lib/modules -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null |
-                sort -V); do
-                [ -f "/boot/vmlinuz-$k" ] && kver=$k
-        done
-fi
-[ -n "$kver" ] || die "no /boot/vmlinuz-* with /lib/modules/* (linux-image-amd64)"
+kver=$(vm_kernel_version) || die "no /boot/vmlinuz-* with /lib/modules/* (linux-image-amd64)"
 kernel=/boot/vmlinuz-$kver
-moddir=/lib/modules/$kver
 [ -r "$kernel" ] || die "cannot read $kernel (run as root)"
 
 # ---- builds ---------------------------------------------------------------------------------
-# Only the cata-agent target: the static cata-ctl does not link against a shared-only libjansson.
-static_dir=$out/vm-static
-mkdir -p "$out"
-if [ ! -f "$static_dir/build.ninja" ]; then
-        meson setup "$static_dir" "$src" -Dstatic=true -Dtests=false \
-                >"$static_dir.setup.log" 2>&1 || {
-                cat "$static_dir.setup.log"
-                die "meson setup of the static build failed"
-        }
-fi
-ninja -C "$static_dir" cata-agent >"$static_dir.build.log" 2>&1 || {
-        cat "$static_dir.build.log"
-        die "static cata-agent build failed"
-}
-agent=$static_dir/cata-agent
-is_static "$agent" || die "$agent is not statically linked"
+agent=$(vm_static_agent "$src" "$out") || die "static cata-agent build failed"
 
 ctl=${CATA_CTL:-}
 if [ -z "$ctl" ]; then
@@ -105,90 +81,9 @@ fi
 
 # ---- initramfs ------------------------------------------------------------------------------
 work=$(mktemp -d /tmp/cata-vm.XXXXXX)
-root=$work/root
-mkdir -p "$root"/{bin,sbin,dev,proc,sys,run,tmp,lib/modules}
-cp /bin/busybox "$root/bin/busybox"
-cp "$agent" "$root/sbin/cata-agent"
-mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
-mknod -m 666 "$root/dev/null" c 1 3 2>/dev/null || true
-
-# Modules needed for a virtio-serial port on PCI, in load order (dependencies first), from
-# modules.dep (whose dependency lists name the module to load last first). Built-in ones are
-# skipped; compressed ones are decompressed, since busybox insmod takes plain ELF.
-load_order=()
-declare -A seen=()
-add_module() { # NAME (as in modules.dep, e.g. kernel/drivers/char/virtio_console.ko)
-        local rel=$1 line deps i
-        [ -n "${seen[$rel]:-}" ] && return 0
-        seen[$rel]=1
-        line=$(grep -E "^${rel//./\\.}:" "$moddir/modules.dep" || true)
-        [ -n "$line" ] || die "module $rel not in $moddir/modules.dep"
-        read -r -a deps <<<"${line#*:}"
-        for ((i = ${#deps[@]} - 1; i >= 0; i--)); do
-                add_module "${deps[$i]}"
-        done
-        load_order+=("$rel")
-}
-for m in virtio_pci virtio_console; do
-        if grep -qE "/$m\.ko$" "$moddir/modules.builtin" 2>/dev/null; then
-                continue
-        fi
-        rel=$(grep -oE "^[^:]*/$m\.ko(\.xz|\.zst|\.gz)?:" "$moddir/modules.dep" | head -n1)
-        [ -n "$rel" ] || die "module $m is neither built in nor in $moddir/modules.dep"
-        add_module "${rel%:}"
-done
-modlist=""
-for rel in "${load_order[@]}"; do
-        name=$(basename "$rel")
-        case $name in
-        *.ko.xz) xz -dc "$moddir/$rel" >"$root/lib/modules/${name%.xz}" ;;
-        *.ko.zst) zstd -qdc "$moddir/$rel" >"$root/lib/modules/${name%.zst}" ;;
-        *.ko.gz) gzip -dc "$moddir/$rel" >"$root/lib/modules/${name%.gz}" ;;
-        *) cp "$moddir/$rel" "$root/lib/modules/$name" ;;
-        esac
-        name=${name%.xz}
-        name=${name%.zst}
-        name=${name%.gz}
-        modlist="$modlist $name"
-done
-echo "vm: kernel $kver, modules:${modlist:- (all built in)}"
-
-cat >"$root/init" <<EOF
-#!/bin/busybox sh
-# Loads the modules, links the agent's port the way udev would, then becomes cata-agent.
-bb=/bin/busybox
-\$bb mount -t proc proc /proc
-\$bb mount -t sysfs sysfs /sys
-\$bb mount -t devtmpfs dev /dev
-for m in $modlist; do
-        \$bb insmod /lib/modules/\$m || echo "init: insmod \$m failed"
-done
-port=""
-i=0
-while [ -z "\$port" ] && [ \$i -lt 300 ]; do
-        for p in /sys/class/virtio-ports/*; do
-                [ "\$(\$bb cat \$p/name 2>/dev/null)" = agent.channel.0 ] && port=\${p##*/}
-        done
-        [ -n "\$port" ] && [ -e /dev/\$port ] && break
-        port=""
-        \$bb usleep 20000
-        i=\$((i + 1))
-done
-if [ -n "\$port" ]; then
-        \$bb mkdir -p /dev/virtio-ports
-        \$bb ln -sf ../\$port /dev/virtio-ports/agent.channel.0
-        echo "init: agent.channel.0 is /dev/\$port"
-else
-        echo "init: no agent.channel.0 port"
-fi
-# devtmpfs is one instance: the link stays for the agent's own mount of it.
-\$bb umount /dev
-\$bb umount /sys
-\$bb umount /proc
-exec /sbin/cata-agent
-EOF
-chmod 755 "$root/init"
-(cd "$root" && find . | busybox cpio -o -H newc 2>/dev/null) | gzip -1 >"$work/initrd.gz"
+mods=$(bash "$src/tests/vm/make-initramfs.sh" "$work/initrd.gz" "$agent" "$kver") ||
+        die "initramfs build failed"
+echo "vm: kernel $kver, $mods"
 
 # ---- boot -----------------------------------------------------------------------------------
 sock=$work/agent.sock
