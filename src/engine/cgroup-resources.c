@@ -505,26 +505,29 @@ static int apply_hugetlb(const struct cgroup *cg, Grpc__LinuxHugepageLimit **l, 
         return 0;
 }
 
+/* net_cls and net_prio exist only in v1. A limit that cannot be applied is refused, never
+ * dropped: the caller asked for it. */
 static int apply_network(const struct cgroup *cg, const Grpc__LinuxNetwork *net,
                          struct agent_error **err)
 {
-        const struct hier *cls = cgroup_find_ctrl(cg, "net_cls"),
-                          *prio = cgroup_find_ctrl(cg, "net_prio");
+        const struct hier *h;
         int r;
 
-        if (net->classid && cls && !cls->v2 &&
-            (r = cg_writef(cls, "net_cls.classid", err, "%" PRIu32, net->classid)) < 0)
-                return r;
-        for (size_t i = 0; prio && !prio->v2 && i < net->n_priorities; i++) {
+        if (net->classid) {
+                if ((r = need_ctrl(cg, "net_cls", &h, err)) < 0)
+                        return agent_error_wrap(err, "linux.resources.network.classID");
+                if ((r = cg_writef(h, "net_cls.classid", err, "%" PRIu32, net->classid)) < 0)
+                        return r;
+        }
+        if (net->n_priorities && (r = need_ctrl(cg, "net_prio", &h, err)) < 0)
+                return agent_error_wrap(err, "linux.resources.network.priorities");
+        for (size_t i = 0; i < net->n_priorities; i++) {
                 const Grpc__LinuxInterfacePriority *p = net->priorities[i];
 
-                if ((r = cg_writef(prio, "net_prio.ifpriomap", err, "%s %" PRIu32,
+                if ((r = cg_writef(h, "net_prio.ifpriomap", err, "%s %" PRIu32,
                                    p->name ? p->name : "", p->priority)) < 0)
                         return r;
         }
-        if ((net->classid && (!cls || cls->v2)) || (net->n_priorities && (!prio || prio->v2)))
-                cg_debug("cgroup `%s`: net_cls/net_prio not mounted, network resources ignored",
-                         cg->path);
         return 0;
 }
 

@@ -43,6 +43,11 @@ int cgroup_detect_mode(const char *root, enum cgroup_mode *ret);
  */
 int cgroup_new(const char *root, const char *path, struct cgroup **ret, struct agent_error **err);
 
+/* Whether the cgroup `path` already exists and is frozen (v1 FROZEN or FREEZING, v2
+ * cgroup.freeze 1), without creating anything: a process started there would stop before it
+ * could report, so callers refuse it up front. */
+int cgroup_frozen(const char *root, const char *path, bool *ret, struct agent_error **err);
+
 /* Applies resources: cpu shares/quota/period (v2: weight, max), cpuset cpus/mems (checked against
  * the online cpus/nodes), memory limit/reservation/swap/swappiness, pids limit, blkio/io weight,
  * hugetlb limits, devices (v1 allow/deny lists; v2 an eBPF device program). Fields left 0/empty are
@@ -97,6 +102,10 @@ int cgroup_kill_all(struct cgroup *cg, int sig);
  * size). Free with cgroup_stats_free(). */
 int cgroup_stats(struct cgroup *cg, Grpc__CgroupStats **ret, struct agent_error **err);
 void cgroup_stats_free(Grpc__CgroupStats *stats);
+
+/* The memory controller's oom_kill counter (v1 memory.oom_control, Linux >= 4.13; v2
+ * memory.events). -EOPNOTSUPP without a memory controller, -ENOENT without the counter. */
+int cgroup_oom_kills(const struct cgroup *cg, uint64_t *ret);
 
 /* Removes the directories (retrying briefly while the kernel still lists exiting tasks).
  * Then frees the object. Only the leaf goes (with sub-cgroups the container made inside it):

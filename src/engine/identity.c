@@ -518,3 +518,8 @@ int identity_apply(const struct identity *id, const char **ret_what)
 {
         return identity_apply_with(id, NULL, NULL, NULL, ret_what);
 }
+
+const char *identity_cap_name(size_t i)
+{
+        return i < ARRAY_SIZE(cap_names) ? cap_names[i] : NULL;
+}

@@ -28,6 +28,7 @@
  *  - Rlimits: every RLIMIT_* name of Linux; a duplicate type or soft > hard is an error.
  */
 
+#include <stddef.h>
 #include <stdbool.h>
 
 #include "base/error.h"
@@ -60,3 +61,7 @@ int identity_apply_with(const struct identity *id, identity_hook_fn hook, void *
 int identity_cap_from_name(const char *name);
 /* Rlimit name ("RLIMIT_NOFILE") to resource number, or -EINVAL. */
 int identity_rlimit_from_name(const char *name);
+
+/* The i-th capability's name (lower case, without "cap_"; NULL past the last), for feature
+ * listings. */
+const char *identity_cap_name(size_t i);

@@ -91,6 +91,12 @@ struct spawn_config {
         const Grpc__Hook *const *start_hooks;
         size_t n_start_hooks;
         const char *state_json; /* the OCI state given to hooks on stdin */
+        /* OCI runtime CLI extras (the agent leaves them zero): */
+        bool create_cwd; /* mkdir -p the cwd when missing (runc, crun) */
+        bool has_umask;  /* process.user.umask (not in Kata's protocol) */
+        mode_t umask;
+        unsigned preserve_fds;  /* fds 3 .. 3+n-1 stay open in the process (--preserve-fds) */
+        const char *domainname; /* set in the new uts namespace (init only; NULL: none) */
 };
 
 /* Parses a namespace type name ("mount", "network", "pid", ...) or returns -EINVAL. */

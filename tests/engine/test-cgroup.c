@@ -935,6 +935,19 @@ static void test_v2_on_unified(void **state)
                 err = agent_error_free(err);
         }
 
+        /* net_cls/net_prio exist only in v1: refused, naming the field, never dropped. */
+        {
+                Grpc__LinuxResources nres = GRPC__LINUX_RESOURCES__INIT;
+                Grpc__LinuxNetwork net = GRPC__LINUX_NETWORK__INIT;
+
+                net.classid = 0x100001;
+                nres.network = &net;
+                assert_int_equal(cgroup_apply(cg, &nres, &err), -EOPNOTSUPP);
+                assert_non_null(strstr(err->msg, "linux.resources.network.classID: cgroup "
+                                                 "controller `net_cls` is not available"));
+                err = agent_error_free(err);
+        }
+
         child = spawn_child(&go, &ready);
         assert_ok(cgroup_enter(cg, child, &err), err);
         child_go(go, ready);
