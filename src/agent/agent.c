@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "agent/agent.h"
+#include "devices/devices.h"
 #include "agent/console.h"
 #include "agent/container.h"
 #include "agent/reaper.h"
+#include "agent/restart.h"
 #include "agent/command.h"
 #include "sandbox/sandbox.h"
 #include "agent/logsink.h"
+#include "base/cleanup.h"
 #include "passfd/passfd.h"
 #include "trace/trace.h"
 #include "base/error.h"
@@ -16,7 +19,11 @@
 #include "ttrpc/server.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -32,13 +39,57 @@ static void agent_session_closed(struct rpc_session *s, void *userdata)
         log_full(LOG_LEVEL_DEBUG, "rpc", NULL, "connection closed (%u left)", a->n_sessions);
 }
 
+/* A full table must not lock out the runtime's next connection (a crashed shim's half-open
+ * vsock connection stays until the agent closes it). The victim is the connection idle the
+ * longest, preferring one with no call at all over one with parked calls (long-polls its
+ * client re-issues when it is alive); one whose replies are still queued is never chosen. */
+static struct rpc_session *eviction_victim(struct agent *a)
+{
+        struct rpc_session *best = NULL;
+
+        for (struct list_node *n = a->sessions.next; n != &a->sessions; n = n->next) {
+                struct rpc_session *s = list_entry(n, struct rpc_session, node);
+                bool busy, best_busy;
+
+                if (!s->conn || ttrpc_conn_failed(s->conn) || ttrpc_conn_queued_bytes(s->conn))
+                        continue;
+                if (rpc_session_n_calls(s) > s->n_parked)
+                        continue; /* a call being answered right now */
+                busy = s->n_parked > 0;
+                best_busy = best && best->n_parked > 0;
+                if (!best || (best_busy && !busy) ||
+                    (busy == best_busy && s->last_active_ns < best->last_active_ns))
+                        best = s;
+        }
+        return best;
+}
+
+static unsigned live_sessions(const struct agent *a)
+{
+        unsigned n = 0;
+
+        for (const struct list_node *p = a->sessions.next; p != &a->sessions; p = p->next) {
+                const struct rpc_session *s = list_entry(p, const struct rpc_session, node);
+                n += s->conn && !ttrpc_conn_failed(s->conn);
+        }
+        return n;
+}
+
 static void agent_accept(struct ttrpc_listener *l, int fd, void *userdata)
 {
         struct agent *a = userdata;
-        struct rpc_session *s;
+        struct rpc_session *s, *victim = NULL;
         int r;
 
-        if (a->n_sessions >= AGENT_MAX_SESSIONS) {
+        /* Evicted connections close on the next loop turn: count only the live ones. */
+        if (live_sessions(a) >= AGENT_MAX_SESSIONS && (victim = eviction_victim(a))) {
+                log_warn("connection table full (%u): closing the connection idle for %" PRIu64
+                         " ms%s",
+                         a->n_sessions, (now_ns() - victim->last_active_ns) / 1000000,
+                         victim->n_parked ? " (its parked calls are cancelled)" : "");
+                ttrpc_conn_close(victim->conn);
+        }
+        if (live_sessions(a) >= AGENT_MAX_SESSIONS) {
                 log_warn("refusing connection: %u connections already open", a->n_sessions);
                 (void) close(fd);
                 ttrpc_listener_stream_closed(l);
@@ -52,6 +103,7 @@ static void agent_accept(struct ttrpc_listener *l, int fd, void *userdata)
                 return;
         }
         s->listener = l;
+        s->budget = &a->rpc_budget;
         list_add_tail(&a->sessions, &s->node);
         a->n_sessions++;
         log_full(LOG_LEVEL_DEBUG, "rpc", NULL, "connection accepted (%u open)", a->n_sessions);
@@ -93,12 +145,40 @@ static int agent_setup_signals(struct agent *a)
         return loop_add_signal(a->loop, SIGCHLD, agent_signal_child, a);
 }
 
+/* Kata's agent runs as a service with systemd's OOMScoreAdjust=-997 (kata-agent.service): the
+ * OOM killer should take a container's process, not the agent that manages them all. As PID 1
+ * the kernel never OOM-kills it anyway. A lower value already given (a service manager's -1000)
+ * is kept; lowering needs CAP_SYS_RESOURCE, so without it this is a warning. Containers must
+ * not inherit the protection: their stage 1 goes back to 0 (spawn_config.reset_oom_score). */
+static void agent_protect_from_oom(struct agent *a)
+{
+        _cleanup_free_ char *text = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        long cur;
+        int r;
+
+        if (a->init_mode || read_file("/proc/self/oom_score_adj", 64, &text, NULL) < 0)
+                return;
+        cur = strtol(text, NULL, 10);
+        if (cur <= AGENT_OOM_SCORE_ADJ)
+                return;
+        fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+        r = fd < 0 || dprintf(fd, "%d", AGENT_OOM_SCORE_ADJ) < 0 ? -errno : 0;
+        if (r < 0)
+                log_warn("cannot protect the agent from the OOM killer (oom_score_adj %d): %s",
+                         AGENT_OOM_SCORE_ADJ, strerror(-r));
+        else
+                log_info("oom_score_adj set to %d (was %ld)", AGENT_OOM_SCORE_ADJ, cur);
+}
+
 int agent_start(struct agent *a, struct agent_error **err)
 {
         struct address addr;
         int r;
 
         list_init(&a->sessions);
+        rpc_budget_init(&a->rpc_budget);
+        list_init(&a->stdio_starved);
         list_init(&a->containers);
         storage_registry_init(&a->storage);
         list_init(&a->commands);
@@ -114,12 +194,15 @@ int agent_start(struct agent *a, struct agent_error **err)
          * every process is reaped and no zombie is left. As PID 1 this is automatic. */
         if (!a->init_mode && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
                 log_warn("cannot become a child subreaper: %s", strerror(errno));
+        agent_protect_from_oom(a);
+        restart_cleanup(a);
         r = loop_new(&a->loop);
         if (r < 0)
                 return agent_error_set(err, -r, "create event loop");
         r = agent_setup_signals(a);
         if (r < 0)
                 return agent_error_set(err, -r, "set up signal handling");
+        devices_start(a);
         r = logsink_start(a, err);
         if (r >= 0)
                 r = trace_start(a, err);
@@ -154,6 +237,7 @@ void agent_stop(struct agent *a)
         sandbox_release(a); /* the containers go with it */
         storage_release_all(a);
         linkwait_free(a);
+        devices_stop(a);
         command_free_all(a);
         reaper_free(a);
         console_stop(a);

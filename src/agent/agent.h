@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "base/list.h"
 #include "event/loop.h"
+#include "rpc/call.h"
 #include "storage/storage.h"
 #include "sandbox/sandbox.h"
 
@@ -25,10 +26,14 @@ struct logsink;
 struct console;
 struct reaper;
 struct linkwait;
+struct devices;
 struct passfd;
 struct tracer;
 
-#define AGENT_DEFAULT_RUN_DIR     "/run/kata-containers"
+#define AGENT_DEFAULT_RUN_DIR "/run/kata-containers"
+
+/* The agent's own oom_score_adj as a service (Kata's unit file: OOMScoreAdjust=-997). */
+#define AGENT_OOM_SCORE_ADJ       -997
 #define AGENT_DEFAULT_RESOLV_CONF "/etc/resolv.conf"
 
 struct agent {
@@ -38,6 +43,9 @@ struct agent {
         struct ttrpc_listener *listener;
         struct list_node sessions;
         unsigned n_sessions;
+        struct rpc_budget rpc_budget;   /* request bytes held by parked calls, all sessions */
+        size_t stdio_out_bytes;         /* output buffer capacity of all streams (stdio.c) */
+        struct list_node stdio_starved; /* streams paused by that total */
         struct logsink *logsink;
         struct passfd *passfd; /* runtime-rs passfd stdio streams (src/passfd/) */
         struct tracer *tracer; /* agent.trace spans (src/trace/), NULL when off */
@@ -51,6 +59,7 @@ struct agent {
         char *sandbox_ipc; /* persistent namespaces the pod's containers share (sandbox.c) */
         char *sandbox_uts;
         struct linkwait *linkwait;       /* UpdateInterface calls waiting for a hot-plugged NIC */
+        struct devices *devices;         /* uevents, hot-plugged devices (src/devices/) */
         struct storage_registry storage; /* storages by mount point (src/storage/) */
         struct sandbox sandbox;          /* CreateSandbox's state (src/sandbox/) */
         struct list_node commands;       /* helper programs running in children (command.c) */

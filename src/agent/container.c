@@ -5,6 +5,7 @@
 #include "trace/trace.h"
 #include "agent/agent.h"
 #include "agent/reaper.h"
+#include "agent/restart.h"
 #include "sandbox/sandbox.h"
 #include "base/cleanup.h"
 #include "base/log.h"
@@ -68,8 +69,10 @@ static void container_release_bundle(struct container *c)
         c->rootfs_mounted = false;
         if (c->rootfs)
                 (void) rmdir(c->rootfs);
-        if (c->bundle)
+        if (c->bundle) {
+                restart_forget_cgroup(c->bundle);
                 (void) rmdir(c->bundle);
+        }
 }
 
 static void container_free(struct container *c)
@@ -286,6 +289,10 @@ int container_validate_request(const Grpc__CreateContainerRequest *req, struct a
                 return agent_error_setf(err, EINVAL,
                                         "container `%s`: field `OCI.Process.Args` is empty",
                                         req->container_id);
+        if (s->process->consolesize && spawn_console_size_check(s->process->consolesize->height,
+                                                                s->process->consolesize->width,
+                                                                "OCI.Process.ConsoleSize", err) < 0)
+                return agent_error_wrap(err, "container `%s`", req->container_id);
         if (s->process->cwd && *s->process->cwd && s->process->cwd[0] != '/')
                 return agent_error_setf(err, EINVAL,
                                         "container `%s`: field `OCI.Process.Cwd` `%s` must be "
@@ -293,6 +300,8 @@ int container_validate_request(const Grpc__CreateContainerRequest *req, struct a
                                         req->container_id, s->process->cwd);
         if (validate_sysctls(req->container_id, s, err) < 0)
                 return -EINVAL;
+        if (s->linux && cgroup_resources_check(s->linux->resources, err) < 0)
+                return agent_error_wrap(err, "container `%s`", req->container_id);
         for (size_t i = 0; i < s->n_mounts; i++)
                 if (!s->mounts[i]->destination || s->mounts[i]->destination[0] != '/')
                         return agent_error_setf(
@@ -401,17 +410,23 @@ static void choose_pipe_size(struct container *c)
         }
 }
 
-static int setup_cgroup(struct container *c, struct agent_error **err)
+static int setup_cgroup(struct container *c, const struct cgroup_device_rule *rules, size_t n_rules,
+                        struct agent_error **err)
 {
         const Grpc__Linux *l = c->req->oci->linux;
+        Grpc__LinuxResources none = GRPC__LINUX_RESOURCES__INIT;
         _cleanup_free_ char *path = NULL;
         int r;
 
         path = l && l->cgroupspath && *l->cgroupspath ? xstrdup(l->cgroupspath)
                                                       : xasprintf("/cata/%s", c->id);
         r = cgroup_new(c->agent->cgroup_root, path, &c->cgroup, err);
-        if (r >= 0 && l && l->resources)
-                r = cgroup_apply(c->cgroup, l->resources, err);
+        if (r < 0)
+                return r;
+        restart_note_cgroup(c->bundle, path);
+        cgroup_set_extra_device_rules(c->cgroup, rules, n_rules);
+        if ((l && l->resources) || n_rules)
+                r = cgroup_apply(c->cgroup, l && l->resources ? l->resources : &none, err);
         return r;
 }
 
@@ -436,7 +451,9 @@ static void note_ignored_fields(const struct container *c)
 static int spawn_init(struct container *c, struct rpc_call *call, struct agent_error **err)
 {
         const Grpc__Spec *spec = c->req->oci;
-        struct spawn_config cfg = { .init = true, .spec = spec, .rootfs = c->rootfs };
+        struct spawn_config cfg = {
+                .init = true, .spec = spec, .rootfs = c->rootfs, .reset_oom_score = true
+        };
         struct identity *id = NULL;
         struct seccomp_filter *sc = NULL;
         int r;
@@ -461,7 +478,8 @@ static int spawn_init(struct container *c, struct rpc_call *call, struct agent_e
         return r;
 }
 
-int container_create(struct agent *a, struct rpc_call *call, struct agent_error **err)
+int container_create(struct agent *a, struct rpc_call *call, const struct cgroup_device_rule *rules,
+                     size_t n_rules, struct agent_error **err)
 {
         Grpc__CreateContainerRequest *req = (Grpc__CreateContainerRequest *) call->req;
         struct container *c;
@@ -495,7 +513,7 @@ int container_create(struct agent *a, struct rpc_call *call, struct agent_error 
         if (r >= 0)
                 r = setup_namespaces(c, err);
         if (r >= 0)
-                r = setup_cgroup(c, err);
+                r = setup_cgroup(c, rules, n_rules, err);
         if (r >= 0)
                 r = spawn_init(c, call, err);
         if (r < 0) {

@@ -29,6 +29,7 @@
 struct agent;
 struct rpc_call;
 struct cgroup;
+struct cgroup_device_rule;
 struct passfd_io;
 struct trace_span;
 
@@ -49,6 +50,8 @@ struct process {
         enum process_state state;
         bool exec_due; /* START was sent (init) or no START is needed (exec) */
         int exit_code;
+        int wait_status;   /* raw waitpid status once EXITED */
+        int stage1_status; /* raw waitpid status of stage 1 once reaped */
         struct stdio stdio;
         uint32_t passfd_ports[3]; /* the request's stdin/stdout/stderr_port */
         struct passfd_io *passfd; /* streams of runtime-rs's passfd I/O, or NULL */
@@ -113,8 +116,11 @@ struct container *container_find(struct agent *a, const char *id);
  * mount destinations). Pure: fuzzed. */
 int container_validate_request(const Grpc__CreateContainerRequest *req, struct agent_error **err);
 
-/* Takes ownership of the request (call->req moves here). Replies or parks call. */
-int container_create(struct agent *a, struct rpc_call *call, struct agent_error **err);
+/* Takes ownership of the request (call->req moves here). Replies or parks call. rules: exact
+ * device cgroup rules for the devices found for it (devices_prepare()), applied after the
+ * spec's. */
+int container_create(struct agent *a, struct rpc_call *call, const struct cgroup_device_rule *rules,
+                     size_t n_rules, struct agent_error **err);
 int container_start(struct container *c, struct rpc_call *call, struct agent_error **err);
 int container_remove(struct container *c, struct rpc_call *call, uint32_t timeout_s,
                      struct agent_error **err);

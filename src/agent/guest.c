@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "agent/guest.h"
+#include "devices/devspec.h"
 #include "base/cleanup.h"
 #include "base/util.h"
 #include "storage/storage.h"
@@ -45,8 +46,7 @@ const char *const *guest_storage_handlers(void)
 
 const char *const *guest_device_handlers(void)
 {
-        static const char *const none[] = { NULL };
-        return none;
+        return devices_handlers();
 }
 
 const char *const *guest_extra_features(void)

@@ -20,7 +20,7 @@ int guest_memory_info(const char *block_size_path, const char *probe_path, bool 
                       bool want_probe, uint64_t *ret_block_size, bool *ret_probe,
                       struct agent_error **err);
 
-/* Storage drivers (src/storage/) and device types (empty until the devices issue lands) this
+/* Storage drivers (src/storage/) and device types (src/devices/) this
  * build handles, NULL-terminated, and optional features compiled in. */
 const char *const *guest_storage_handlers(void);
 const char *const *guest_device_handlers(void);

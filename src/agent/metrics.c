@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "agent/metrics.h"
 #include "agent/agent.h"
+#include "agent/stdio.h"
 #include "base/cleanup.h"
 #include "base/list.h"
 #include "base/util.h"
@@ -59,6 +60,10 @@ static void agent_metrics(struct procstats_text *t, struct agent *a)
                 n_containers++;
         gauge(t, "cata_agent_containers", "Containers the agent manages.", n_containers);
         gauge(t, "cata_agent_connections", "Open ttRPC connections.", a->n_sessions);
+        gauge(t, "cata_agent_stdio_buffered_bytes", "Output buffer bytes held for all streams.",
+              (double) stdio_buffered_total(a));
+        gauge(t, "cata_agent_parked_request_bytes",
+              "Request bytes held by parked calls (WriteStdin data).", (double) a->rpc_budget.held);
         gauge(t, "cata_agent_uptime_seconds", "Seconds since the agent started.",
               (double) (now_ns() - a->start_ns) / 1e9);
 }

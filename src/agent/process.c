@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 void container_process_gone(struct container *c);
@@ -101,6 +102,53 @@ static void reply_waiters(struct process *p)
                 rpc_call_reply(rpc_call_from_park_node(p->waiters.next), &resp.base);
 }
 
+/* Init's setup ended without READY (an ERROR, a death): the container is torn down once the
+ * sync socket reached EOF (every message read, whatever order the loop saw the events in) and
+ * both stages were reaped (so the status can say what killed them). Decided by the container
+ * still creating, not by the process state: the exit may be seen before the error. */
+static bool init_setup_ended(const struct process *p)
+{
+        return p->init && p->container->state == CONTAINER_CREATING && p->sync_fd < 0 &&
+               process_gone(p);
+}
+
+static void setup_failure_error(const struct process *p, struct agent_error **err)
+{
+        const struct container *c = p->container;
+        int st = p->pid > 0 ? p->wait_status : p->stage1_status;
+
+        if (c->setup_error)
+                agent_error_set(err, c->setup_errno, "%s", c->setup_error);
+        else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
+                agent_error_setf(err, ECHILD,
+                                 "container `%s`: the process was killed by signal %d during "
+                                 "setup (OOM kill?)",
+                                 c->id, SIGKILL);
+        else if (WIFSIGNALED(st))
+                agent_error_setf(err, ECHILD,
+                                 "container `%s`: the process was killed by signal %d (%s) during "
+                                 "setup",
+                                 c->id, WTERMSIG(st), strsignal(WTERMSIG(st)));
+        else
+                agent_error_setf(err, ECHILD,
+                                 "container `%s`: the process exited during setup with status %d",
+                                 c->id, WIFEXITED(st) ? WEXITSTATUS(st) : st);
+}
+
+/* Ends with the container's bookkeeping; c (and p) may be freed on return. */
+static void process_settle(struct process *p)
+{
+        struct container *c = p->container;
+        _cleanup_error_ struct agent_error *err = NULL;
+
+        if (!init_setup_ended(p)) {
+                container_process_gone(c);
+                return;
+        }
+        setup_failure_error(p, &err);
+        container_setup_failed(c, err);
+}
+
 static void process_exited_cb(pid_t pid, int status, void *userdata)
 {
         struct process *p = userdata;
@@ -108,6 +156,7 @@ static void process_exited_cb(pid_t pid, int status, void *userdata)
         const char *const kv[] = { "container-id", c->id, "exec-id", p->exec_id, NULL };
 
         p->state = PROCESS_EXITED;
+        p->wait_status = status;
         p->exit_code = reaper_exit_code(status);
         trace_span_attr_int(p->span, "exit_code", p->exit_code);
         trace_span_end(p->span, NULL);
@@ -123,10 +172,15 @@ static void process_exited_cb(pid_t pid, int status, void *userdata)
                 c->state = CONTAINER_STOPPED;
         if (!list_empty(&p->waiters) && !passfd_io_output_pending(p->passfd)) {
                 reply_waiters(p);
-                stdio_finish(&p->stdio);
-                process_free(p);
+                /* A creating init stays until its setup is settled. */
+                if (!(p->init && c->state == CONTAINER_CREATING)) {
+                        stdio_finish(&p->stdio);
+                        process_free(p);
+                        container_process_gone(c);
+                        return;
+                }
         }
-        container_process_gone(c);
+        process_settle(p);
 }
 
 /* passfd: every byte of output reached its stream. WaitProcess waited for that, as Kata's
@@ -147,9 +201,9 @@ static void stage1_exited_cb(pid_t pid, int status, void *userdata)
         struct process *p = userdata;
 
         (void) pid;
-        (void) status;
         p->stage1 = 0;
-        container_process_gone(p->container);
+        p->stage1_status = status;
+        process_settle(p);
 }
 
 static int handle_userns(struct process *p, pid_t pid)
@@ -167,14 +221,19 @@ static int handle_userns(struct process *p, pid_t pid)
 static void handle_error_msg(struct process *p, const struct spawn_msg *m)
 {
         _cleanup_error_ struct agent_error *err = NULL;
+        struct container *c = p->container;
 
         agent_error_set(&err, m->value, "%s", m->text);
         if (p->init)
-                agent_error_wrap(&err, "container `%s`", p->container->id);
+                agent_error_wrap(&err, "container `%s`", c->id);
         else
-                agent_error_wrap(&err, "container `%s`: exec `%s`", p->container->id, p->exec_id);
-        if (p->init && p->state == PROCESS_SPAWNING) {
-                container_setup_failed(p->container, err);
+                agent_error_wrap(&err, "container `%s`: exec `%s`", c->id, p->exec_id);
+        if (p->init && c->state == CONTAINER_CREATING) {
+                /* Kept for the teardown, which waits for EOF and the reaps (process_settle). */
+                if (!c->setup_error) {
+                        c->setup_error = xstrdup(err->msg);
+                        c->setup_errno = err->errno_;
+                }
                 return;
         }
         pending_reply_error(p, err);
@@ -207,12 +266,17 @@ static void handle_msg(struct process *p, const struct spawn_msg *m)
 /* EOF on the sync socket: the process exec'd (the socket is close-on-exec), or died. A child
  * that fails says so (ERROR) before it exits, and that message is read before the EOF; so once
  * execve was due, EOF without an error means it happened, even if the process has already
- * exited (and been reaped) by the time we read it. */
+ * exited (and been reaped) by the time we read it. An init that never got READY is settled
+ * (torn down) here or at its reap, whichever comes last; p may be freed on return. */
 static void handle_eof(struct process *p)
 {
         _cleanup_error_ struct agent_error *err = NULL;
 
         sync_close(p);
+        if (p->init && p->container->state == CONTAINER_CREATING) {
+                process_settle(p);
+                return;
+        }
         if (list_empty(&p->pending))
                 return;
         if (p->exec_due) {
@@ -225,12 +289,9 @@ static void handle_eof(struct process *p)
                         pending_reply_ok(p);
                 return;
         }
-        agent_error_setf(&err, ECHILD, "container `%s`: the process exited during setup",
-                         p->container->id);
-        if (p->init && p->state == PROCESS_SPAWNING)
-                container_setup_failed(p->container, err);
-        else
-                pending_reply_error(p, err);
+        agent_error_setf(&err, ECHILD, "container `%s`: exec `%s`: the process exited during setup",
+                         p->container->id, p->exec_id);
+        pending_reply_error(p, err);
 }
 
 static void sync_io_cb(struct loop_io *io, uint32_t events, void *userdata)
@@ -406,7 +467,9 @@ int process_exec(struct container *c, struct rpc_call *call, struct agent_error 
 {
         const Grpc__ExecProcessRequest *req = (const Grpc__ExecProcessRequest *) call->req;
         const Grpc__Spec *spec = c->req->oci;
-        struct spawn_config cfg = { .init = false, .spec = spec, .cgroup = c->cgroup };
+        struct spawn_config cfg = {
+                .init = false, .spec = spec, .cgroup = c->cgroup, .reset_oom_score = true
+        };
         char paths[_SPAWN_NS_MAX][64];
         struct identity *id = NULL;
         struct seccomp_filter *sc = NULL;

@@ -28,6 +28,37 @@ static void out_init(struct stdio *s, struct stdio_out *o, const char *name)
         o->name = name;
         o->fd = -EBADF;
         list_init(&o->readers);
+        list_init(&o->starved_node);
+}
+
+static size_t total_max(const struct stdio *s)
+{
+        return s->buffer_max * STDIO_TOTAL_BUFFERS;
+}
+
+size_t stdio_buffered_total(const struct agent *a)
+{
+        return a->stdio_out_bytes;
+}
+
+static void out_update_events(struct stdio_out *o);
+
+/* Frees a stream's buffer and gives its room to the streams the total bound paused. */
+static void out_free_buf(struct stdio_out *o)
+{
+        struct agent *a = o->owner->agent;
+
+        a->stdio_out_bytes -= o->cap;
+        free(o->buf);
+        o->buf = NULL;
+        o->cap = o->off = 0;
+        while (!list_empty(&a->stdio_starved)) {
+                struct stdio_out *w =
+                        list_first_entry(&a->stdio_starved, struct stdio_out, starved_node);
+                list_del(&w->starved_node);
+                w->paused = false;
+                out_update_events(w);
+        }
 }
 
 static int make_pipe(int fds[2], struct agent_error **err)
@@ -197,11 +228,8 @@ static void out_idle_cb(struct loop_timer *t, void *userdata)
 
         loop_timer_free(t);
         o->idle_timer = NULL;
-        if (o->len == 0) {
-                free(o->buf);
-                o->buf = NULL;
-                o->cap = o->off = 0;
-        }
+        if (o->len == 0)
+                out_free_buf(o);
 }
 
 /* Serves parked readers in arrival order while there is data, or EOF. */
@@ -230,6 +258,7 @@ static void out_serve(struct stdio_out *o)
          * woke the blocked producer, re-armed the pipe in epoll and read again for every 32 KiB
          * the host took from a full buffer, a wake-up and two epoll_ctl()s per reply. */
         if (o->paused && o->len <= o->owner->buffer_max - o->owner->buffer_max / 4) {
+                list_del(&o->starved_node);
                 o->paused = false;
                 out_update_events(o);
         }
@@ -268,9 +297,9 @@ static void out_release(struct stdio_out *o)
         out_close_fd(o);
         loop_timer_free(o->idle_timer);
         o->idle_timer = NULL;
-        free(o->buf);
-        o->buf = NULL;
-        o->cap = o->off = o->len = 0;
+        list_del(&o->starved_node);
+        out_free_buf(o);
+        o->len = 0;
 }
 
 static void out_set_eof(struct stdio_out *o)
@@ -284,8 +313,10 @@ static void out_set_eof(struct stdio_out *o)
  * what it holds. */
 static void out_grow(struct stdio_out *o, size_t need)
 {
+        struct agent *a = o->owner->agent;
         size_t max = o->owner->buffer_max;
         size_t cap = o->cap ? o->cap : STDIO_READ_CHUNK;
+        size_t total_room = total_max(o->owner) - a->stdio_out_bytes;
         size_t first = o->len < o->cap - o->off ? o->len : o->cap - o->off;
         uint8_t *buf;
 
@@ -293,6 +324,9 @@ static void out_grow(struct stdio_out *o, size_t need)
                 cap *= 2;
         if (cap > max)
                 cap = max;
+        /* Growth comes out of the agent-wide total; what is allocated stays usable. */
+        if (cap - o->cap > total_room)
+                cap = o->cap + total_room;
         if (cap <= o->cap)
                 return;
         buf = xmalloc(cap);
@@ -301,6 +335,7 @@ static void out_grow(struct stdio_out *o, size_t need)
                 memcpy(buf + first, o->buf, o->len - first);
         }
         free(o->buf);
+        a->stdio_out_bytes += cap - o->cap;
         o->buf = buf;
         o->cap = cap;
         o->off = 0;
@@ -336,6 +371,9 @@ static void out_read(struct stdio_out *o)
 
                 if (want == 0) {
                         o->paused = true;
+                        /* Not full by its own bound: the total one. Woken when room is freed. */
+                        if (o->len < o->owner->buffer_max && !list_linked(&o->starved_node))
+                                list_add_tail(&o->owner->agent->stdio_starved, &o->starved_node);
                         out_update_events(o);
                         break;
                 }

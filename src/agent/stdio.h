@@ -33,6 +33,10 @@
 #include "event/loop.h"
 
 #define STDIO_DRAIN_MS 500
+/* All output buffers together hold at most this many per-stream buffers' worth
+ * (agent.stdio_buffer_size each, 1 MiB by default: 32 MiB). A stream that would grow past it
+ * stops reading its pipe (the writer blocks, as on a full pipe) until some buffer is freed. */
+#define STDIO_TOTAL_BUFFERS 32
 /* Largest read reply: the frame limit minus room for the envelope. */
 #define STDIO_READ_MAX ((4u << 20) - 4096)
 
@@ -52,6 +56,7 @@ struct stdio_out {
         struct list_node readers;
         struct loop_timer *drain_timer;
         struct loop_timer *idle_timer;
+        struct list_node starved_node; /* on agent->stdio_starved: paused by the total bound */
         /* passfd (src/passfd/): takes the output instead of ReadStdout; called whenever the
          * buffer or the EOF state changed, it eats data with stdio_out_consumed(). */
         void (*consume)(struct stdio_out *o, void *data);
@@ -82,6 +87,9 @@ struct stdio {
  * CAP_SYS_RESOURCE) the largest accepted size is used and a warning names `who`. */
 int stdio_init(struct agent *a, struct stdio *s, bool terminal, uint32_t pipe_size, uint32_t rows,
                uint32_t cols, const char *who, struct agent_error **err);
+
+/* Output buffer bytes held by every stream of the agent (bounded by STDIO_TOTAL_BUFFERS). */
+size_t stdio_buffered_total(const struct agent *a);
 
 /* The kernel's capacity of the process's stdout pipe (F_GETPIPE_SZ), 0 for a terminal. */
 int stdio_pipe_size(const struct stdio *s);

@@ -50,7 +50,10 @@ int ctl_cmd_create(struct ctl_context *ctx, char **args)
         req.container_id = args[1];
         req.exec_id = args[1];
         req.oci = spec;
-        r = call_empty(ctx, "CreateContainer", &req.base);
+        r = ctl_create_extras(&req, args + 2);
+        if (r == 0)
+                r = call_empty(ctx, "CreateContainer", &req.base);
+        ctl_create_extras_free(&req);
         spec_free(spec);
         return r;
 }
@@ -257,7 +260,10 @@ int ctl_cmd_run(struct ctl_context *ctx, char **args)
         req.container_id = args[1];
         req.exec_id = args[1];
         req.oci = spec;
-        r = call_empty(ctx, "CreateContainer", &req.base);
+        r = ctl_create_extras(&req, args + 2);
+        if (r == 0)
+                r = call_empty(ctx, "CreateContainer", &req.base);
+        ctl_create_extras_free(&req);
         spec_free(spec);
         if (r != 0)
                 return r;

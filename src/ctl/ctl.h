@@ -56,6 +56,7 @@ int ctl_relay(struct ctl_context *ctx, const char *cid, const char *eid, bool te
 
 int ctl_cmd_run(struct ctl_context *ctx, char **args);
 int ctl_cmd_create(struct ctl_context *ctx, char **args);
+int ctl_cmd_rpc(struct ctl_context *ctx, char **args);
 int ctl_cmd_start(struct ctl_context *ctx, char **args);
 int ctl_cmd_exec(struct ctl_context *ctx, char **args);
 int ctl_cmd_kill(struct ctl_context *ctx, char **args);
@@ -77,3 +78,10 @@ int ctl_cmd_reseed(struct ctl_context *ctx, char **args);
 int ctl_cmd_diag(struct ctl_context *ctx, char **args);
 int ctl_cmd_copy_file(struct ctl_context *ctx, char **args);
 int ctl_cmd_volume_stats(struct ctl_context *ctx, char **args);
+
+/* ctl-devices.c: JSON (field names as in the .proto) to a message; an exit code on error. */
+struct Grpc__CreateContainerRequest;
+int ctl_message_from_json(const char *text, const ProtobufCMessageDescriptor *d,
+                          ProtobufCMessage **ret);
+int ctl_create_extras(struct Grpc__CreateContainerRequest *req, char **args);
+void ctl_create_extras_free(struct Grpc__CreateContainerRequest *req);

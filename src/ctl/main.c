@@ -216,11 +216,15 @@ static const struct ctl_command commands[] = {
           "GetGuestDetails: memory block size, hotplug probe, agent details" },
         { "call", "SERVICE METHOD", 2, 2, cmd_call,
           "send an empty request, print status and raw payload (exit 1 unless OK)" },
-        { "run", "BUNDLE ID", 2, 2, ctl_cmd_run,
+        { "run", "BUNDLE ID [storage=JSON|device=JSON...]", 2, 64, ctl_cmd_run,
           "create+start the bundle's container, relay its output, wait, remove; exit with its "
           "code" },
-        { "create", "BUNDLE ID", 2, 2, ctl_cmd_create,
-          "CreateContainer from BUNDLE/config.json (stopped before execve)" },
+        { "create", "BUNDLE ID [storage=JSON|device=JSON...]", 2, 64, ctl_cmd_create,
+          "CreateContainer from BUNDLE/config.json (stopped before execve), with Kata\n"
+          "storages and devices as JSON ({\"driver\":\"blk\",\"source\":\"02\",...})" },
+        { "rpc", "METHOD [JSON]", 1, 2, ctl_cmd_rpc,
+          "any AgentService method, request and response as JSON (OnlineCPUMem\n"
+          "'{\"nb_cpus\":2}', AddSwap '{\"PCIPath\":[5]}', ...)" },
         { "start", "ID", 1, 1, ctl_cmd_start, "StartContainer" },
         { "exec", "ID EXEC_ID CMD...", 3, 64, ctl_cmd_exec,
           "ExecProcess CMD in the container, relay its output, wait; exit with its code" },

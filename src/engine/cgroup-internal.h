@@ -7,6 +7,7 @@
  *   cgroup.c            discovery, paths, create, enter, freeze, kill, destroy; file helpers
  *   cgroup-resources.c  cgroup_apply(): the v1 and v2 writers of Linux.Resources
  *   cgroup-stats.c      cgroup_stats(): Kata's CgroupStats from the cgroup files
+ *   cgroup-devices.c    device rules: v1 allow/deny lists, v2 an eBPF device program
  */
 
 #include <stdbool.h>
@@ -39,6 +40,8 @@ struct cgroup {
         char *path;
         struct hier *h;
         size_t n;
+        struct cgroup_device_rule *extra; /* the agent's exact rules (found devices) */
+        size_t n_extra;
 };
 
 /* Strings. */
@@ -63,3 +66,7 @@ bool cgroup_kv_get(const char *text, const char *key, uint64_t *ret);
 /* The hierarchy holding a controller (a v1 mount first, else a v2 tree with it enabled), or
  * NULL. */
 const struct hier *cgroup_find_ctrl(const struct cgroup *cg, const char *name);
+
+/* cgroup-devices.c: the spec's rules plus the extra ones, v1 lists or the v2 program. */
+int cgroup_apply_devices(struct cgroup *cg, Grpc__LinuxDeviceCgroup **d, size_t n,
+                         struct agent_error **err);

@@ -101,6 +101,31 @@ static int apply_cpuset(const struct cgroup *cg, const Grpc__LinuxCPU *cpu,
         return 0;
 }
 
+int cgroup_follow_cpus(struct cgroup *cg, const char *guest_cpus, const char *cpus,
+                       struct agent_error **err)
+{
+        const struct hier *h = cgroup_find_ctrl(cg, "cpuset");
+        _cleanup_free_ char *dir = NULL;
+        const char *p;
+        int r;
+
+        if (!h)
+                return 0;
+        /* Widen from the top down: a child's cpus must stay within its parent's. */
+        dir = xstrdup(h->mnt);
+        for (p = cg->path + 1; (p = strchr(p, '/')); p++) {
+                char *next = xasprintf("%s%.*s", h->mnt, (int) (p - cg->path), cg->path);
+                free(dir);
+                dir = next;
+                if (!cgroup_file_exists(dir, "cpuset.cpus"))
+                        continue;
+                r = cgroup_write_at(dir, "cpuset.cpus", guest_cpus);
+                if (r < 0)
+                        return cgroup_write_error(err, r, dir, "cpuset.cpus", guest_cpus);
+        }
+        return cgroup_write(h, "cpuset.cpus", cpus && *cpus ? cpus : guest_cpus, err);
+}
+
 static int cpu_v1(const struct hier *h, const Grpc__LinuxCPU *cpu, struct agent_error **err)
 {
         int r;
@@ -114,8 +139,7 @@ static int cpu_v1(const struct hier *h, const Grpc__LinuxCPU *cpu, struct agent_
 
                 r = cgroup_write_at(h->dir, "cpu.cfs_period_us", p);
                 if (r == -EINVAL && cpu->quota) {
-                        r = cg_writef(h, "cpu.cfs_quota_us", err, "%" PRId64,
-                                      cpu->quota < 0 ? -1 : cpu->quota);
+                        r = cg_writef(h, "cpu.cfs_quota_us", err, "%" PRId64, cpu->quota);
                         if (r < 0)
                                 return r;
                         r = cgroup_write_at(h->dir, "cpu.cfs_period_us", p);
@@ -123,8 +147,7 @@ static int cpu_v1(const struct hier *h, const Grpc__LinuxCPU *cpu, struct agent_
                 if (r < 0)
                         return cgroup_write_error(err, r, h->dir, "cpu.cfs_period_us", p);
         }
-        if (cpu->quota && (r = cg_writef(h, "cpu.cfs_quota_us", err, "%" PRId64,
-                                         cpu->quota < 0 ? -1 : cpu->quota)) < 0)
+        if (cpu->quota && (r = cg_writef(h, "cpu.cfs_quota_us", err, "%" PRId64, cpu->quota)) < 0)
                 return r;
         if (cpu->realtimeperiod &&
             (r = cg_writef(h, "cpu.rt_period_us", err, "%" PRIu64, cpu->realtimeperiod)) < 0)
@@ -322,7 +345,8 @@ static int apply_pids(const struct cgroup *cg, const Grpc__LinuxPids *p, struct 
 
         if ((r = need_ctrl(cg, "pids", &h, err)) < 0)
                 return r;
-        /* A limit <= 0 means unlimited (OCI; the Rust agent does the same). */
+        /* -1 means unlimited (OCI); 0 is proto3's "not set", unlimited too (as the Rust agent).
+         * Other negatives were refused by cgroup_resources_check. */
         if (p->limit <= 0)
                 return cgroup_write(h, "pids.max", "max", err);
         return cg_writef(h, "pids.max", err, "%" PRId64, p->limit);
@@ -481,145 +505,62 @@ static int apply_hugetlb(const struct cgroup *cg, Grpc__LinuxHugepageLimit **l, 
         return 0;
 }
 
+/* net_cls and net_prio exist only in v1. A limit that cannot be applied is refused, never
+ * dropped: the caller asked for it. */
 static int apply_network(const struct cgroup *cg, const Grpc__LinuxNetwork *net,
                          struct agent_error **err)
 {
-        const struct hier *cls = cgroup_find_ctrl(cg, "net_cls"),
-                          *prio = cgroup_find_ctrl(cg, "net_prio");
+        const struct hier *h;
         int r;
 
-        if (net->classid && cls && !cls->v2 &&
-            (r = cg_writef(cls, "net_cls.classid", err, "%" PRIu32, net->classid)) < 0)
-                return r;
-        for (size_t i = 0; prio && !prio->v2 && i < net->n_priorities; i++) {
+        if (net->classid) {
+                if ((r = need_ctrl(cg, "net_cls", &h, err)) < 0)
+                        return agent_error_wrap(err, "linux.resources.network.classID");
+                if ((r = cg_writef(h, "net_cls.classid", err, "%" PRIu32, net->classid)) < 0)
+                        return r;
+        }
+        if (net->n_priorities && (r = need_ctrl(cg, "net_prio", &h, err)) < 0)
+                return agent_error_wrap(err, "linux.resources.network.priorities");
+        for (size_t i = 0; i < net->n_priorities; i++) {
                 const Grpc__LinuxInterfacePriority *p = net->priorities[i];
 
-                if ((r = cg_writef(prio, "net_prio.ifpriomap", err, "%s %" PRIu32,
+                if ((r = cg_writef(h, "net_prio.ifpriomap", err, "%s %" PRIu32,
                                    p->name ? p->name : "", p->priority)) < 0)
                         return r;
         }
-        if ((net->classid && (!cls || cls->v2)) || (net->n_priorities && (!prio || prio->v2)))
-                cg_debug("cgroup `%s`: net_cls/net_prio not mounted, network resources ignored",
-                         cg->path);
         return 0;
 }
 
-/* ---- resources: devices (v1) ------------------------------------------------------------ */
-
-/* What a container needs whatever its spec says (crun's and runc's list). */
-static const struct {
-        char type;
-        int major, minor; /* -1 = any */
-        const char *access;
-} default_devices[] = {
-        { 'c', -1, -1, "m" },    { 'b', -1, -1, "m" }, { 'c', 1, 3, "rwm" },
-        { 'c', 1, 8, "rwm" },    { 'c', 1, 7, "rwm" }, { 'c', 5, 0, "rwm" },
-        { 'c', 1, 5, "rwm" },    { 'c', 1, 9, "rwm" }, { 'c', 5, 1, "rwm" },
-        { 'c', 136, -1, "rwm" }, { 'c', 5, 2, "rwm" }, { 'c', 10, 200, "rwm" },
-};
-
-static char dev_type(const Grpc__LinuxDeviceCgroup *d)
+/* -1 is "unlimited" for every signed limit (OCI, runc); 0 is "not set" (proto3). Any other
+ * negative value has no meaning: refused, never turned into -1 or "max". */
+static int check_signed(int64_t v, const char *field, struct agent_error **err)
 {
-        return d->type && *d->type ? d->type[0] : 'a';
-}
-
-static const char *dev_access(const Grpc__LinuxDeviceCgroup *d)
-{
-        return d->access && *d->access ? d->access : "rwm";
-}
-
-static bool full_access(const char *a)
-{
-        return strchr(a, 'r') && strchr(a, 'w') && strchr(a, 'm');
-}
-
-/* "a" with every access resets the whole list in the kernel. */
-static bool all_devices_rule(const Grpc__LinuxDeviceCgroup *d)
-{
-        return dev_type(d) == 'a' && full_access(dev_access(d));
-}
-
-static void dev_num(char *buf, size_t size, int64_t v)
-{
-        /* On the wire an absent major/minor is 0 (proto3), and the runtime sends -1 for
-         * "any": both mean the wildcard, as in the Rust agent. */
-        if (v <= 0)
-                snprintf(buf, size, "*");
-        else
-                snprintf(buf, size, "%" PRId64, v);
-}
-
-static int device_rule(const struct hier *h, bool allow, char type, int64_t major, int64_t minor,
-                       const char *access, struct agent_error **err)
-{
-        char ma[24], mi[24];
-
-        dev_num(ma, sizeof(ma), major);
-        dev_num(mi, sizeof(mi), minor);
-        return cg_writef(h, allow ? "devices.allow" : "devices.deny", err, "%c %s:%s %s", type, ma,
-                         mi, access);
-}
-
-static int check_device(const Grpc__LinuxDeviceCgroup *d, struct agent_error **err)
-{
-        const char *a = dev_access(d);
-        char t = dev_type(d);
-
-        if ((t != 'a' && t != 'b' && t != 'c') || (d->type && strlen(d->type) > 1))
-                return agent_error_setf(err, EINVAL, "device rule type `%s` is invalid", d->type);
-        if (strspn(a, "rwm") != strlen(a) || strlen(a) > 3)
-                return agent_error_setf(err, EINVAL, "device rule access `%s` is invalid", a);
+        if (v < -1)
+                return agent_error_setf(err, EINVAL,
+                                        "field `%s`: %" PRId64 " (only -1, unlimited, may be "
+                                        "negative)",
+                                        field, v);
         return 0;
 }
 
-static int device_entry(const struct hier *h, const Grpc__LinuxDeviceCgroup *d,
-                        struct agent_error **err)
+int cgroup_resources_check(const Grpc__LinuxResources *res, struct agent_error **err)
 {
-        const char *a = dev_access(d);
-        int r;
+        const Grpc__LinuxMemory *m = res ? res->memory : NULL;
+        const Grpc__LinuxCPU *c = res ? res->cpu : NULL;
+        int r = 0;
 
-        if (all_devices_rule(d))
-                return cgroup_write(h, d->allow ? "devices.allow" : "devices.deny", "a", err);
-        if (dev_type(d) != 'a')
-                return device_rule(h, d->allow, dev_type(d), d->major, d->minor, a, err);
-        /* "a" with partial access: the kernel would read it as all access, so spell it out. */
-        r = device_rule(h, d->allow, 'b', -1, -1, a, err);
-        return r < 0 ? r : device_rule(h, d->allow, 'c', -1, -1, a, err);
-}
-
-static int apply_devices(const struct cgroup *cg, Grpc__LinuxDeviceCgroup **d, size_t n,
-                         struct agent_error **err)
-{
-        const struct hier *h = cgroup_find_ctrl(cg, "devices");
-        size_t start = 0;
-        bool deny_all = false;
-        int r;
-
-        if (n == 0)
-                return 0;
-        if (!h || h->v2) {
-                cg_debug("cgroup `%s`: %zu device rules not applied (cgroup v2 needs an eBPF "
-                         "program, not implemented)",
-                         cg->path, n);
-                return 0;
-        }
-        for (size_t i = 0; i < n; i++) {
-                if ((r = check_device(d[i], err)) < 0)
-                        return r;
-                if (all_devices_rule(d[i])) {
-                        start = i;
-                        deny_all = !d[i]->allow;
-                }
-        }
-        /* Writing "a" resets the kernel's list, so rules before the last one are moot: start
-         * there. That is also what puts a deny-all first. */
-        for (size_t i = start; i < n; i++)
-                if ((r = device_entry(h, d[i], err)) < 0)
-                        return r;
-        for (size_t i = 0; deny_all && i < ARRAY_SIZE(default_devices); i++)
-                if ((r = device_rule(h, true, default_devices[i].type, default_devices[i].major,
-                                     default_devices[i].minor, default_devices[i].access, err)) < 0)
-                        return r;
+        if (c && ((r = check_signed(c->quota, "Resources.CPU.Quota", err)) < 0 ||
+                  (r = check_signed(c->realtimeruntime, "Resources.CPU.RealtimeRuntime", err)) < 0))
+                return r;
+        if (m && ((r = check_signed(m->limit, "Resources.Memory.Limit", err)) < 0 ||
+                  (r = check_signed(m->reservation, "Resources.Memory.Reservation", err)) < 0 ||
+                  (r = check_signed(m->swap, "Resources.Memory.Swap", err)) < 0 ||
+                  (r = check_signed(m->kernel, "Resources.Memory.Kernel", err)) < 0 ||
+                  (r = check_signed(m->kerneltcp, "Resources.Memory.KernelTCP", err)) < 0))
+                return r;
+        if (res && res->pids &&
+            (r = check_signed(res->pids->limit, "Resources.Pids.Limit", err)) < 0)
+                return r;
         return 0;
 }
 
@@ -629,6 +570,10 @@ int cgroup_apply(struct cgroup *cg, const Grpc__LinuxResources *res, struct agen
 
         if (!res)
                 return 0;
+        /* Everything is checked before the first write: an update is never half applied
+         * because of a bad value. */
+        if ((r = cgroup_resources_check(res, err)) < 0)
+                return r;
         if (res->cpu && (r = apply_cpu(cg, res->cpu, err)) < 0)
                 return r;
         if (res->memory && (r = apply_memory(cg, res->memory, err)) < 0)
@@ -641,5 +586,5 @@ int cgroup_apply(struct cgroup *cg, const Grpc__LinuxResources *res, struct agen
                 return r;
         if (res->network && (r = apply_network(cg, res->network, err)) < 0)
                 return r;
-        return apply_devices(cg, res->devices, res->n_devices, err);
+        return cgroup_apply_devices(cg, res->devices, res->n_devices, err);
 }

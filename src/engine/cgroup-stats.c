@@ -410,3 +410,18 @@ void cgroup_stats_free(Grpc__CgroupStats *stats)
         if (stats)
                 protobuf_c_message_free_unpacked(&stats->base, NULL);
 }
+
+int cgroup_oom_kills(const struct cgroup *cg, uint64_t *ret)
+{
+        const struct hier *h = cgroup_find_ctrl(cg, "memory");
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        if (!h)
+                return -EOPNOTSUPP;
+        r = cgroup_read_at(h->dir, h->v2 ? "memory.events" : "memory.oom_control", SMALL_FILE_MAX,
+                           &text);
+        if (r < 0)
+                return r;
+        return cgroup_kv_get(text, "oom_kill", ret) ? 0 : -ENOENT;
+}

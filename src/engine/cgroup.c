@@ -731,13 +731,13 @@ static int create_in(const char *path, struct hier *h, struct created *created,
         return 0;
 }
 
-int cgroup_new(const char *root, const char *path, struct cgroup **ret, struct agent_error **err)
+/* The hierarchies under root where `path` lives (nothing created; h->dir unset). */
+static int cgroup_discover(const char *root, const char *path, struct cgroup **ret,
+                           struct agent_error **err)
 {
         _cleanup_(cgroup_freep) struct cgroup *cg = NULL;
         _cleanup_free_ char *norm = NULL, *top = NULL;
-        struct created created = { 0 };
         enum cgroup_mode mode;
-        size_t kept = 0;
         int r;
 
         r = cgroup_path_normalize(path, &norm);
@@ -766,7 +766,63 @@ int cgroup_new(const char *root, const char *path, struct cgroup **ret, struct a
                 add_hier(cg, top, "", true, false);
         else if ((r = discover_v1(cg, top, err)) < 0)
                 return r;
+        *ret = TAKE_PTR(cg);
+        return 0;
+}
 
+static const struct hier *freezer_hier(const struct cgroup *cg, bool *v2)
+{
+        for (size_t i = 0; i < cg->n; i++)
+                if (!cg->h[i].v2 && list_has(cg->h[i].ctrls, "freezer")) {
+                        *v2 = false;
+                        return &cg->h[i];
+                }
+        /* cgroup.freeze is core (no controller), in every non-root v2 cgroup since 5.2. */
+        for (size_t i = 0; i < cg->n; i++)
+                if (cg->h[i].v2 && cgroup_file_exists(cg->h[i].dir, "cgroup.freeze")) {
+                        *v2 = true;
+                        return &cg->h[i];
+                }
+        return NULL;
+}
+
+int cgroup_frozen(const char *root, const char *path, bool *ret, struct agent_error **err)
+{
+        _cleanup_(cgroup_freep) struct cgroup *cg = NULL;
+        _cleanup_free_ char *s = NULL;
+        const struct hier *h;
+        bool v2 = false;
+        int r;
+
+        r = cgroup_discover(root, path, &cg, err);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < cg->n; i++)
+                cg->h[i].dir = xasprintf("%s%s", cg->h[i].mnt, cg->path);
+        *ret = false;
+        h = freezer_hier(cg, &v2);
+        if (!h)
+                return 0;
+        r = cgroup_read_at(h->dir, v2 ? "cgroup.freeze" : "freezer.state", SMALL_FILE_MAX, &s);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return agent_error_set(err, -r, "read the freezer state of `%s`", h->dir);
+        /* v1 FREEZING counts: a half-frozen cgroup stops whatever joins it just the same. */
+        *ret = v2 ? streq(cgroup_trim_right(s), "1") : !streq(cgroup_trim_right(s), "THAWED");
+        return 0;
+}
+
+int cgroup_new(const char *root, const char *path, struct cgroup **ret, struct agent_error **err)
+{
+        _cleanup_(cgroup_freep) struct cgroup *cg = NULL;
+        struct created created = { 0 };
+        size_t kept = 0;
+        int r;
+
+        r = cgroup_discover(root, path, &cg, err);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < cg->n; i++) {
                 struct agent_error *e = NULL;
                 size_t mark = created.n;
@@ -796,7 +852,7 @@ int cgroup_new(const char *root, const char *path, struct cgroup **ret, struct a
         cg->n = kept;
         created_forget(&created);
         cg_debug("cgroup `%s` created (%s, %zu hierarchies)", cg->path,
-                 mode == CGROUP_MODE_V2 ? "v2" : "v1", cg->n);
+                 cg->mode == CGROUP_MODE_V2 ? "v2" : "v1", cg->n);
         *ret = TAKE_PTR(cg);
         return 0;
 }
@@ -809,6 +865,7 @@ struct cgroup *cgroup_free(struct cgroup *cg)
                 hier_done(&cg->h[i]);
         free(cg->h);
         free(cg->path);
+        free(cg->extra);
         free(cg);
         return NULL;
 }
@@ -849,22 +906,6 @@ int cgroup_enter(struct cgroup *cg, pid_t pid, struct agent_error **err)
                                  strerror(-r));
         }
         return 0;
-}
-
-static const struct hier *freezer_hier(const struct cgroup *cg, bool *v2)
-{
-        for (size_t i = 0; i < cg->n; i++)
-                if (!cg->h[i].v2 && list_has(cg->h[i].ctrls, "freezer")) {
-                        *v2 = false;
-                        return &cg->h[i];
-                }
-        /* cgroup.freeze is core (no controller), in every non-root v2 cgroup since 5.2. */
-        for (size_t i = 0; i < cg->n; i++)
-                if (cg->h[i].v2 && cgroup_file_exists(cg->h[i].dir, "cgroup.freeze")) {
-                        *v2 = true;
-                        return &cg->h[i];
-                }
-        return NULL;
 }
 
 /* 1 when the freezer reports the target state, 0 when not yet, -errno on failure. */

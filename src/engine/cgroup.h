@@ -43,11 +43,45 @@ int cgroup_detect_mode(const char *root, enum cgroup_mode *ret);
  */
 int cgroup_new(const char *root, const char *path, struct cgroup **ret, struct agent_error **err);
 
+/* Whether the cgroup `path` already exists and is frozen (v1 FROZEN or FREEZING, v2
+ * cgroup.freeze 1), without creating anything: a process started there would stop before it
+ * could report, so callers refuse it up front. */
+int cgroup_frozen(const char *root, const char *path, bool *ret, struct agent_error **err);
+
 /* Applies resources: cpu shares/quota/period (v2: weight, max), cpuset cpus/mems (checked against
  * the online cpus/nodes), memory limit/reservation/swap/swappiness, pids limit, blkio/io weight,
- * hugetlb limits, devices (v1 only: allow/deny lists). Fields left 0/empty are not touched.
- * Errors name the file and the value. */
+ * hugetlb limits, devices (v1 allow/deny lists; v2 an eBPF device program). Fields left 0/empty are
+ * not touched. Errors name the file and the value. */
 int cgroup_apply(struct cgroup *cg, const Grpc__LinuxResources *res, struct agent_error **err);
+/* The checks cgroup_apply() makes before writing anything: a signed limit below -1 (a CPU quota
+ * of -5, a pids limit of -5) is refused with EINVAL naming the field. Pure. */
+int cgroup_resources_check(const Grpc__LinuxResources *res, struct agent_error **err);
+
+/* A device rule in the engine's form: exact numbers (-1 = any), unlike the wire's, where 0
+ * also means any. */
+struct cgroup_device_rule {
+        bool allow;
+        char type;            /* 'a', 'b', 'c' */
+        int64_t major, minor; /* -1 = any */
+        char access[4];       /* a subset of "rwm" */
+};
+
+/* Rules applied after the spec's at every cgroup_apply() (the agent's rules for the devices it
+ * found: guest numbers, exact). On v2, device rules become an eBPF program
+ * (BPF_PROG_TYPE_CGROUP_DEVICE) attached to the cgroup, replacing the one before. */
+void cgroup_set_extra_device_rules(struct cgroup *cg, const struct cgroup_device_rule *r, size_t n);
+
+/* The v2 device program for rules (the last matching rule wins) and a default verdict, as BPF
+ * instructions (malloc'd; returns the count). Exposed for tests. */
+struct bpf_insn;
+size_t cgroup_devices_program(const struct cgroup_device_rule *v, size_t n, bool dflt,
+                              struct bpf_insn **ret);
+
+/* After CPU hotplug: every ancestor of the cgroup below the hierarchy root gets guest_cpus (top
+ * down), then the cgroup gets cpus (its spec's, re-applied) or, without one, guest_cpus, so
+ * that its processes can use the new CPUs. No cpuset hierarchy: nothing to do. */
+int cgroup_follow_cpus(struct cgroup *cg, const char *guest_cpus, const char *cpus,
+                       struct agent_error **err);
 
 /* Moves pid into the cgroup in every hierarchy. */
 int cgroup_enter(struct cgroup *cg, pid_t pid, struct agent_error **err);
@@ -68,6 +102,10 @@ int cgroup_kill_all(struct cgroup *cg, int sig);
  * size). Free with cgroup_stats_free(). */
 int cgroup_stats(struct cgroup *cg, Grpc__CgroupStats **ret, struct agent_error **err);
 void cgroup_stats_free(Grpc__CgroupStats *stats);
+
+/* The memory controller's oom_kill counter (v1 memory.oom_control, Linux >= 4.13; v2
+ * memory.events). -EOPNOTSUPP without a memory controller, -ENOENT without the counter. */
+int cgroup_oom_kills(const struct cgroup *cg, uint64_t *ret);
 
 /* Removes the directories (retrying briefly while the kernel still lists exiting tasks).
  * Then frees the object. Only the leaf goes (with sub-cgroups the container made inside it):

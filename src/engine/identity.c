@@ -293,10 +293,30 @@ static int rlimits_new(const Grpc__Process *proc, struct identity *id, struct ag
         return 0;
 }
 
+/* (uid_t) -1 is "leave unchanged" to setresuid/setresgid/chown: the process would silently
+ * keep the agent's identity (root). It names no identity, so it is refused. */
+#define ID_UNCHANGED 4294967295u
+
 static int user_new(const Grpc__User *user, struct identity *id, struct agent_error **err)
 {
         if (!user)
                 return 0;
+        if (user->uid == ID_UNCHANGED)
+                return agent_error_setf(err, EINVAL,
+                                        "process.user.uid: %u is not a valid uid (it means "
+                                        "\"unchanged\" to the kernel)",
+                                        user->uid);
+        if (user->gid == ID_UNCHANGED)
+                return agent_error_setf(err, EINVAL,
+                                        "process.user.gid: %u is not a valid gid (it means "
+                                        "\"unchanged\" to the kernel)",
+                                        user->gid);
+        for (size_t i = 0; i < user->n_additionalgids; i++)
+                if (user->additionalgids[i] == ID_UNCHANGED)
+                        return agent_error_setf(err, EINVAL,
+                                                "process.user.additionalGids[%zu]: %u is not a "
+                                                "valid gid",
+                                                i, user->additionalgids[i]);
         if (user->n_additionalgids > GROUPS_MAX)
                 return agent_error_setf(err, EINVAL,
                                         "process.user.additionalGids: %zu groups, more than the "
@@ -497,4 +517,9 @@ int identity_apply_with(const struct identity *id, identity_hook_fn hook, void *
 int identity_apply(const struct identity *id, const char **ret_what)
 {
         return identity_apply_with(id, NULL, NULL, NULL, ret_what);
+}
+
+const char *identity_cap_name(size_t i)
+{
+        return i < ARRAY_SIZE(cap_names) ? cap_names[i] : NULL;
 }

@@ -18,14 +18,17 @@
  *    with a warning (the Rust agent too only logs a failed raise). Process.Capabilities absent:
  *    no capability set is touched (the kernel's setuid rules alone decide, as for a plain
  *    setuid program).
- *  - User: additional gids are always set, also when empty (setgroups(0)), so the agent's groups
- *    never leak in. User.Username is not looked up here. Process.User absent means uid 0, gid 0.
+ *  - User: uid, gid or an additional gid 4294967295 ((uid_t) -1, "leave unchanged" to the
+ *    kernel) is refused: the process would silently stay root. Additional gids are always set, also
+ * when empty (setgroups(0)), so the agent's groups never leak in. User.Username is not looked up
+ * here. Process.User absent means uid 0, gid 0.
  *  - OOMScoreAdj: proto3 cannot tell 0 from "not set", so 0 means "inherit the agent's value";
  *    any other value in [-1000, 1000] is written to /proc/self/oom_score_adj (which is the
  *    container's /proc: the spec must mount it, as every OCI spec does).
  *  - Rlimits: every RLIMIT_* name of Linux; a duplicate type or soft > hard is an error.
  */
 
+#include <stddef.h>
 #include <stdbool.h>
 
 #include "base/error.h"
@@ -58,3 +61,7 @@ int identity_apply_with(const struct identity *id, identity_hook_fn hook, void *
 int identity_cap_from_name(const char *name);
 /* Rlimit name ("RLIMIT_NOFILE") to resource number, or -EINVAL. */
 int identity_rlimit_from_name(const char *name);
+
+/* The i-th capability's name (lower case, without "cap_"; NULL past the last), for feature
+ * listings. */
+const char *identity_cap_name(size_t i);

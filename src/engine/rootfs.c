@@ -381,6 +381,7 @@ struct rootfs_ctx {
         struct stat root_st;
         bool dev_from_host;         /* the spec binds /dev from the host: no nodes, no links */
         unsigned long dev_ro_flags; /* the spec's /dev is read-only: remounted after the nodes */
+        const char *self_cgroup;    /* /proc/self/cgroup before a new cgroup namespace */
         char *what;
         size_t what_size;
 };
@@ -448,6 +449,44 @@ static int remount_in_root(struct rootfs_ctx *c, const char *path, unsigned long
                 return fd;
         return mount_on_fd(NULL, fd, NULL, MS_REMOUNT | MS_BIND | (flags & BIND_REMOUNT_FLAGS),
                            NULL);
+}
+
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+#define RRO_MOUNT_ATTR_RDONLY 0x1 /* MOUNT_ATTR_RDONLY: <linux/mount.h> clashes with glibc's */
+
+/* "rro": read-only all the way down (every submount of a recursive bind), with
+ * mount_setattr(2) (Linux 5.12): a plain remount only reaches the top mount. */
+static int set_recursive_readonly(struct rootfs_ctx *c, const char *dest)
+{
+        struct {
+                uint64_t attr_set, attr_clr, propagation, userns_fd;
+        } attr = { .attr_set = RRO_MOUNT_ATTR_RDONLY };
+        _cleanup_close_ int fd = rootfs_open_in_root(c->rootfd, dest, 0);
+
+        if (fd < 0)
+                return fail(c, fd, "open `%s`", dest);
+        if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) <
+            0)
+                return fail(c, -errno, "make `%s` recursively read-only (rro)", dest);
+        return 0;
+}
+
+/* Whether the options hold "rro"; *ret is the others (a new array of borrowed strings). */
+static bool take_rro(char *const *options, size_t n, char ***ret, size_t *ret_n)
+{
+        bool rro = false;
+
+        *ret = xzalloc((n + 1) * sizeof(char *));
+        *ret_n = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (options[i] && streq(options[i], "rro"))
+                        rro = true;
+                else
+                        (*ret)[(*ret_n)++] = options[i];
+        }
+        return rro;
 }
 
 static int set_propagation(struct rootfs_ctx *c, const char *dest, unsigned long propagation)
@@ -653,6 +692,29 @@ static bool data_has_key(const char *data, const char *key)
         return false;
 }
 
+/* Removes every "key" or "key=..." option from a comma-separated data string, in place. */
+static void drop_key(char *d, const char *key)
+{
+        size_t klen = strlen(key);
+        char *out = d;
+
+        for (char *p = d; *p;) {
+                size_t n = strcspn(p, ",");
+                bool match = strncmp(p, key, klen) == 0 &&
+                             (p[klen] == '=' || p[klen] == ',' || p[klen] == '\0');
+
+                if (!match) {
+                        if (out != d)
+                                *out++ = ',';
+                        memmove(out, p, n);
+                        out += n;
+                }
+                p += n;
+                p += *p == ',';
+        }
+        *out = '\0';
+}
+
 /* devpts always gets its own instance (else the container shares the host's ptys) and the
  * usual modes unless the spec says otherwise. */
 static int mount_devpts(struct rootfs_ctx *c, const char *source, const char *dest,
@@ -665,6 +727,7 @@ static int mount_devpts(struct rootfs_ctx *c, const char *source, const char *de
                 { "gid", "gid=5" },
         };
         _cleanup_free_ char *d = xstrdup(data ? data : "");
+        int r;
 
         for (size_t i = 0; i < ARRAY_SIZE(defaults); i++) {
                 char *next;
@@ -675,7 +738,14 @@ static int mount_devpts(struct rootfs_ctx *c, const char *source, const char *de
                 free(d);
                 d = next;
         }
-        return mount_new(c, source, dest, "devpts", flags, d);
+        r = mount_new(c, source, dest, "devpts", flags, d);
+        /* In a user namespace without that gid mapped the kernel refuses gid=: go on without
+         * it (the ptys then belong to the process's own group), as runc and crun do. */
+        if (r == -EINVAL && data_has_key(d, "gid")) {
+                drop_key(d, "gid");
+                r = mount_new(c, source, dest, "devpts", flags, d);
+        }
+        return r;
 }
 
 static bool host_cgroup_v2(void)
@@ -693,12 +763,34 @@ static bool is_cgroup_mount(const char *path)
                ((long) sf.f_type == CGROUP_SUPER_MAGIC || (long) sf.f_type == CGROUP2_SUPER_MAGIC);
 }
 
-/* One entry of the host's v1 cgroup root in the container's tmpfs (cgfd): a read-only bind of a
- * hierarchy, or a copy of a symlink such as cpu -> cpu,cpuacct. */
-static int cgroup_v1_entry(struct rootfs_ctx *c, int hostfd, int cgfd, const char *name,
-                           const char *dest)
+/* The process's path in the hierarchy mounted at /sys/fs/cgroup/<name> ("memory",
+ * "cpu,cpuacct", "systemd" for name=systemd, "unified" for the v2 tree), from the text of
+ * /proc/self/cgroup ("4:memory:/a/b" lines); "" when unknown. malloc'd. */
+static char *self_cgroup_path(const char *text, const char *name)
 {
-        _cleanup_free_ char *source = xasprintf("%s/%s", CGROUP_HOST_ROOT, name);
+        _cleanup_free_ char *want = streq(name, "unified")   ? xstrdup("")
+                                    : streq(name, "systemd") ? xstrdup("name=systemd")
+                                                             : xstrdup(name);
+
+        for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+                const char *ctrl = strchr(l, ':'), *path = ctrl ? strchr(ctrl + 1, ':') : NULL;
+                size_t len = path ? (size_t) (path - ctrl - 1) : 0;
+
+                if (path && len == strlen(want) && strncmp(ctrl + 1, want, len) == 0)
+                        return xstrndup(path + 1, strcspn(path + 1, "\n"));
+        }
+        return xstrdup("");
+}
+
+/* One entry of the host's v1 cgroup root in the container's tmpfs (cgfd): a bind of the
+ * container's own cgroup in a hierarchy (read-only with the mount), or a copy of a symlink such
+ * as cpu -> cpu,cpuacct. */
+static int cgroup_v1_entry(struct rootfs_ctx *c, int hostfd, int cgfd, const char *name,
+                           const char *dest, unsigned long flags)
+{
+        _cleanup_free_ char *own = self_cgroup_path(c->self_cgroup, name);
+        _cleanup_free_ char *source =
+                xasprintf("%s/%s%s", CGROUP_HOST_ROOT, name, streq(own, "/") ? "" : own);
         _cleanup_close_ int fd = -EBADF;
         char target[PATH_MAX];
         struct stat st;
@@ -724,6 +816,8 @@ static int cgroup_v1_entry(struct rootfs_ctx *c, int hostfd, int cgfd, const cha
         r = fd < 0 ? -errno : mount_on_fd(source, fd, NULL, MS_BIND | MS_REC, NULL);
         if (r < 0)
                 return fail(c, r, "bind `%s` on `%s/%s`", source, dest, name);
+        if (!(flags & MS_RDONLY))
+                return 0;
         close_and_reset(&fd);
         fd = openat(cgfd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
         r = fd < 0 ? -errno
@@ -759,7 +853,7 @@ static int mount_cgroup_v1(struct rootfs_ctx *c, const char *dest, unsigned long
         r = 0;
         while (r == 0 && (errno = 0, de = readdir(dir))) {
                 if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-                        r = cgroup_v1_entry(c, dirfd(dir), cgfd, de->d_name, dest);
+                        r = cgroup_v1_entry(c, dirfd(dir), cgfd, de->d_name, dest, flags);
         }
         if (r == 0 && errno != 0)
                 r = fail(c, -errno, "read `%s`", CGROUP_HOST_ROOT);
@@ -790,6 +884,9 @@ static int mount_entry(struct rootfs_ctx *c, const Grpc__Mount *m)
         const char *dest = m->destination, *type = m->type ? m->type : "";
         unsigned long flags, propagation;
         _cleanup_free_ char *data = NULL;
+        _cleanup_free_ char **options = NULL;
+        size_t n_options;
+        bool rro;
         int r;
 
         if (!dest || dest[0] != '/' || path_has_dotdot(dest) || path_equal(dest, "/"))
@@ -797,7 +894,8 @@ static int mount_entry(struct rootfs_ctx *c, const Grpc__Mount *m)
                             "mount destination `%s` (an absolute path other than /, "
                             "without ..)",
                             dest ? dest : "");
-        r = rootfs_parse_options(m->options, m->n_options, &flags, &propagation, &data);
+        rro = take_rro(m->options, m->n_options, &options, &n_options);
+        r = rootfs_parse_options(options, n_options, &flags, &propagation, &data);
         if (r < 0)
                 return fail(c, r, "options of the mount on `%s`", dest);
         if (path_equal(dest, "/dev") && (flags & MS_RDONLY) && !is_bind(type, flags)) {
@@ -815,6 +913,8 @@ static int mount_entry(struct rootfs_ctx *c, const Grpc__Mount *m)
                 r = mount_devpts(c, m->source, dest, flags, data);
         else
                 r = mount_new(c, m->source, dest, type, flags, data);
+        if (r >= 0 && rro)
+                r = set_recursive_readonly(c, dest);
         if (r < 0 || !propagation)
                 return r;
         return set_propagation(c, dest, propagation);
@@ -1271,10 +1371,32 @@ static int finish_root(struct rootfs_ctx *c)
         return 0;
 }
 
-int rootfs_setup(const Grpc__Spec *spec, const char *rootfs, char *what, size_t what_size)
+/* mkdir -p (after pivot_root: symlinks resolve inside the container's root). */
+static int mkdir_parents(const char *path)
+{
+        char buf[4096];
+        size_t len = strlen(path);
+
+        if (len >= sizeof(buf))
+                return errno = ENAMETOOLONG, -1;
+        memcpy(buf, path, len + 1);
+        for (char *s = strchr(buf + 1, '/');; s = strchr(s + 1, '/')) {
+                if (s)
+                        *s = '\0';
+                if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+                        return -1;
+                if (!s)
+                        return 0;
+                *s = '/';
+        }
+}
+
+int rootfs_setup(const Grpc__Spec *spec, const char *rootfs, const char *self_cgroup,
+                 const char *make_dir, char *what, size_t what_size)
 {
         struct rootfs_ctx c = {
                 .spec = spec,
+                .self_cgroup = self_cgroup,
                 .lnx = spec->linux,
                 .rootfs = rootfs,
                 .rootfd = -EBADF,
@@ -1296,8 +1418,21 @@ int rootfs_setup(const Grpc__Spec *spec, const char *rootfs, char *what, size_t 
                 r = setup_masked_and_readonly(&c);
         if (r >= 0)
                 r = pivot(&c);
+        /* Before Root.Readonly makes it impossible. */
+        if (r >= 0 && make_dir && *make_dir && mkdir_parents(make_dir) < 0)
+                r = fail(&c, -errno, "create cwd `%s`", make_dir);
         if (r >= 0)
                 r = finish_root(&c);
         close_and_reset(&c.rootfd);
         return r < 0 ? r : 0;
+}
+
+const char *rootfs_mount_option_name(size_t i)
+{
+        if (i < ARRAY_SIZE(flag_options))
+                return flag_options[i].name;
+        i -= ARRAY_SIZE(flag_options);
+        if (i < ARRAY_SIZE(propagation_options))
+                return propagation_options[i].name;
+        return i == ARRAY_SIZE(propagation_options) ? "rro" : NULL;
 }

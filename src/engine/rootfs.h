@@ -28,9 +28,11 @@
  * Errors come back as -errno with `what` (a buffer of what_size bytes) describing the step, e.g.
  * "mount `proc` on `/proc`"; the caller appends strerror(-r). Nothing is logged in the child.
  *
- * cgroup on a v1 host (first version): a tmpfs at the destination holding a read-only bind of
- * each host hierarchy's root (/sys/fs/cgroup/<controller>, symlinks such as cpu -> cpu,cpuacct
- * copied), not of the container's own cgroup.
+ * cgroup on a v1 host: a tmpfs at the destination holding, for each host hierarchy
+ * (/sys/fs/cgroup/<controller>; symlinks such as cpu -> cpu,cpuacct copied), a bind of the
+ * container's own cgroup in it (its path from self_cgroup, the text of /proc/self/cgroup read
+ * before any new cgroup namespace; the hierarchy's root when NULL or not listed), read-only
+ * when the mount is, as runc and Kata's agent show it.
  */
 
 #include <stddef.h>
@@ -38,7 +40,10 @@
 #include "oci.pb-c.h"
 
 /* In the child. rootfs is the absolute path of the container's root directory. */
-int rootfs_setup(const Grpc__Spec *spec, const char *rootfs, char *what, size_t what_size);
+/* make_dir (NULL: none) is created (mkdir -p) after pivot_root and before Root.Readonly: the
+ * process's cwd for a runtime that creates a missing one, as runc and crun do. */
+int rootfs_setup(const Grpc__Spec *spec, const char *rootfs, const char *self_cgroup,
+                 const char *make_dir, char *what, size_t what_size);
 
 /* Pure helpers, unit-tested: */
 /* Mount options to flags + data ("ro,nosuid,mode=755" -> MS_RDONLY|MS_NOSUID, "mode=755");
@@ -66,3 +71,6 @@ enum {
  * itself (at most 40, else -ELOOP). Returns the fd or -errno.
  */
 int rootfs_open_in_root(int rootfd, const char *path, unsigned flags);
+
+/* The i-th mount option name understood in mounts[].options (NULL past the last). */
+const char *rootfs_mount_option_name(size_t i);

@@ -331,6 +331,12 @@ static int filter_build(scmp_filter_ctx ctx, uint32_t default_action,
 int seccomp_filter_new(const Grpc__LinuxSeccomp *spec, struct seccomp_filter **ret,
                        struct agent_error **err)
 {
+        return seccomp_filter_new_with(spec, NULL, ret, err);
+}
+
+int seccomp_filter_new_with(const Grpc__LinuxSeccomp *spec, const uint32_t *default_errno_ret,
+                            struct seccomp_filter **ret, struct agent_error **err)
+{
         _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
         struct seccomp_filter *f;
         uint32_t default_action;
@@ -340,8 +346,8 @@ int seccomp_filter_new(const Grpc__LinuxSeccomp *spec, struct seccomp_filter **r
                 *ret = NULL; /* no filter: seccomp_filter_load() is then a no-op */
                 return 0;
         }
-        r = action_parse(spec->defaultaction, NULL, "linux.seccomp.defaultAction", NULL,
-                         &default_action, err);
+        r = action_parse(spec->defaultaction, default_errno_ret, "linux.seccomp.defaultAction",
+                         "linux.seccomp.defaultErrnoRet", &default_action, err);
         if (r < 0)
                 return r;
         if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL)
@@ -376,4 +382,14 @@ struct seccomp_filter *seccomp_filter_free(struct seccomp_filter *f)
                 free(f);
         }
         return NULL;
+}
+
+const char *seccomp_action_name(size_t i)
+{
+        return i < ARRAY_SIZE(action_table) ? action_table[i].name : NULL;
+}
+
+const char *seccomp_operator_name(size_t i)
+{
+        return i < ARRAY_SIZE(op_table) ? op_table[i].name : NULL;
 }

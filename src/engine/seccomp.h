@@ -24,6 +24,8 @@
  *  - Needs libseccomp 2.5.0 or newer (the list of features is at the top of seccomp.c).
  */
 
+#include <stdint.h>
+
 #include "base/error.h"
 #include "oci.pb-c.h"
 
@@ -32,8 +34,16 @@ struct seccomp_filter;
 /* spec NULL (no Linux.Seccomp): *ret = NULL and 0. */
 int seccomp_filter_new(const Grpc__LinuxSeccomp *spec, struct seccomp_filter **ret,
                        struct agent_error **err);
+/* The same with the OCI linux.seccomp.defaultErrnoRet, which Kata's proto lacks (cata-runtime
+ * reads it from config.json): the errno of a default SCMP_ACT_ERRNO (or TRACE) when not NULL. */
+int seccomp_filter_new_with(const Grpc__LinuxSeccomp *spec, const uint32_t *default_errno_ret,
+                            struct seccomp_filter **ret, struct agent_error **err);
 /* In the child: loads the filter. Returns 0 or -errno (the kernel's: EACCES without
  * no_new_privs or CAP_SYS_ADMIN). A NULL filter loads nothing. libseccomp generates the program
  * here (malloc): fine in the forked child of a single-threaded parent. */
 int seccomp_filter_load(struct seccomp_filter *f);
 struct seccomp_filter *seccomp_filter_free(struct seccomp_filter *f);
+
+/* The i-th action or comparison operator name understood in profiles (NULL past the last). */
+const char *seccomp_action_name(size_t i);
+const char *seccomp_operator_name(size_t i);

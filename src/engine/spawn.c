@@ -22,10 +22,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-
 static const struct {
         const char *name;
         int flag;
@@ -39,6 +35,10 @@ static const struct {
         [SPAWN_NS_MNT] = { "mount", CLONE_NEWNS, "mnt" },
         [SPAWN_NS_PID] = { "pid", CLONE_NEWPID, "pid" },
 };
+
+/* Stage 1 reads /proc/self/cgroup once it joined the container's cgroup and before a new
+ * cgroup namespace hides the paths; stage 2 (a clone: same memory) mounts from it. */
+static char *self_cgroup;
 
 /* protobuf-c's repeated strings carry a count, execve wants a NULL terminator. (malloc is safe
  * here: the agent is single-threaded, so no lock can be held across the fork.) */
@@ -92,6 +92,17 @@ int spawn_write_id_maps(pid_t pid, const Grpc__Linux *l)
         if (r >= 0)
                 r = write_id_map(pid, "gid_map", l->gidmappings, l->n_gidmappings);
         return r;
+}
+
+int spawn_console_size_check(uint32_t rows, uint32_t cols, const char *field,
+                             struct agent_error **err)
+{
+        if (rows > UINT16_MAX || cols > UINT16_MAX)
+                return agent_error_setf(err, EINVAL,
+                                        "field `%s`: %u rows x %u columns, a terminal has at most "
+                                        "65535 x 65535",
+                                        field, rows, cols);
+        return 0;
 }
 
 int spawn_send(int sync_fd, enum spawn_msg_type type, int32_t value)
@@ -245,9 +256,30 @@ static void stage2_setup_root(const struct spawn_config *cfg, int sync_fd)
         if (spec->hostname && *spec->hostname && cfg->ns[SPAWN_NS_UTS].enabled &&
             sethostname(spec->hostname, strlen(spec->hostname)) < 0)
                 child_fail(sync_fd, errno, "set hostname `%s`", spec->hostname);
-        r = rootfs_setup(spec, cfg->rootfs, what, sizeof(what));
+        if (cfg->domainname && cfg->ns[SPAWN_NS_UTS].enabled &&
+            setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
+                child_fail(sync_fd, errno, "set domainname `%s`", cfg->domainname);
+        r = rootfs_setup(spec, cfg->rootfs, self_cgroup,
+                         cfg->create_cwd && cfg->process->cwd ? cfg->process->cwd : NULL, what,
+                         sizeof(what));
         if (r < 0)
                 child_fail(sync_fd, -r, "%s", what[0] ? what : "set up the root filesystem");
+}
+
+/* Closes every fd from `first` up except keep_a and keep_b (either may be -1). */
+static void close_all_but(unsigned first, int keep_a, int keep_b)
+{
+        unsigned lo = first;
+        int keep[2] = { keep_a < keep_b ? keep_a : keep_b, keep_a < keep_b ? keep_b : keep_a };
+
+        for (int i = 0; i < 2; i++) {
+                if (keep[i] < (int) lo)
+                        continue;
+                if ((unsigned) keep[i] > lo)
+                        (void) syscall(SYS_close_range, lo, (unsigned) keep[i] - 1, 0U);
+                lo = (unsigned) keep[i] + 1;
+        }
+        (void) syscall(SYS_close_range, lo, ~0U, 0U);
 }
 
 /* Moves the given fds onto 0, 1, 2 without clobbering one with another. */
@@ -363,6 +395,45 @@ static void run_start_hooks(const struct spawn_config *cfg, int sync_fd)
         }
 }
 
+/* The home directory of uid in the container's /etc/passwd, or NULL. */
+static char *passwd_home(uid_t uid)
+{
+        _cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
+        char line[1024];
+
+        while (f && fgets(line, sizeof(line), f)) {
+                char *field[7] = { 0 }, *save = NULL, *t = line;
+                size_t n = 0;
+
+                /* strsep keeps empty fields ("x::0:..."), strtok would not. */
+                while (n < 7 && (field[n] = strsep(&t, ":\n")))
+                        n++;
+                if (n >= 6 && strtoul(field[2], &save, 10) == uid && save != field[2] &&
+                    *save == '\0')
+                        return xstrdup(field[5]);
+        }
+        return NULL;
+}
+
+/* The process's env, with HOME from the container's /etc/passwd (or "/") when it has none, as
+ * runc, crun and Kata's agent do. */
+static char **env_with_home(const Grpc__Process *p)
+{
+        char **env = xzalloc((p->n_env + 2) * sizeof(char *));
+        _cleanup_free_ char *home = NULL;
+
+        for (size_t i = 0; i < p->n_env; i++) {
+                if (startswith(p->env[i], "HOME="))
+                        home = xstrdup("");
+                env[i] = p->env[i];
+        }
+        if (home)
+                return env;
+        home = passwd_home(p->user ? p->user->uid : 0);
+        env[p->n_env] = xasprintf("HOME=%s", home && *home ? home : "/");
+        return env;
+}
+
 static int seccomp_hook(void *userdata)
 {
         return userdata ? seccomp_filter_load(userdata) : 0;
@@ -372,13 +443,13 @@ static void __attribute__((noreturn)) stage2(const struct spawn_config *cfg, int
 {
         const Grpc__Process *p = cfg->process;
         const char *what = NULL;
-        char exe[4096];
+        char exe[4096], **env;
         int r;
 
         if (cfg->init)
                 stage2_setup_root(cfg, sync_fd);
         /* Files the process creates get the usual 0644/0755, whatever the agent's umask. */
-        umask(022);
+        umask(cfg->has_umask ? cfg->umask : 022);
         if (exec_fifo_path_fd >= 0)
                 check_exec_fifo(cfg, sync_fd);
         stage2_stdio(cfg, sync_fd);
@@ -386,11 +457,15 @@ static void __attribute__((noreturn)) stage2(const struct spawn_config *cfg, int
                 child_fail(sync_fd, errno, "chdir to cwd `%s`", p->cwd);
         if (p->n_args == 0)
                 child_fail(sync_fd, EINVAL, "process has no args");
+        env = env_with_home(p);
         r = spawn_find_executable(p->args[0], p->env, p->n_env, exe, sizeof(exe));
         if (r < 0)
                 child_fail(sync_fd, -r, "executable `%s` not found in the container", p->args[0]);
-        /* Every other inherited fd must not reach the container. */
-        (void) syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+        /* Every other inherited fd must not reach the container (but those it keeps), nor stay
+         * open while it waits for START: a created container holding the agent's serial port
+         * would keep the next host connection out (EBUSY). The sync socket and the exec FIFO
+         * stay until execve closes them. */
+        close_all_but(3U + cfg->preserve_fds, sync_fd, exec_fifo_path_fd);
         if (cfg->init) {
                 if (spawn_send(sync_fd, SPAWN_MSG_READY, 0) < 0)
                         _exit(1);
@@ -406,7 +481,7 @@ static void __attribute__((noreturn)) stage2(const struct spawn_config *cfg, int
         if (cfg->identity && identity_apply_with(cfg->identity, seccomp_hook, cfg->seccomp,
                                                  "load seccomp filter", &what) < 0)
                 child_fail(sync_fd, errno, "%s", what ? what : "apply process identity");
-        execve(exe, strv_terminated(p->args, p->n_args), strv_terminated(p->env, p->n_env));
+        execve(exe, strv_terminated(p->args, p->n_args), env);
         child_fail(sync_fd, errno, "exec `%s`", exe);
 }
 
@@ -416,6 +491,15 @@ static void __attribute__((noreturn)) stage1(const struct spawn_config *cfg, int
         long pid;
 
         spawn_child_reset_signals();
+        if (cfg->reset_oom_score) {
+                int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+                /* Back up to 0 is allowed (0 is the floor nobody privileged lowered); without
+                 * /proc there is nothing inherited to undo. */
+                if (fd >= 0) {
+                        (void) !write(fd, "0", 1);
+                        close(fd);
+                }
+        }
         /* Still the runtime's credentials and mount namespace: the path resolves and its
          * directories are searchable (a user namespace's root may not search them). */
         if (cfg->init && cfg->exec_fifo) {
@@ -425,6 +509,8 @@ static void __attribute__((noreturn)) stage1(const struct spawn_config *cfg, int
         }
         if (cfg->cgroup && cgroup_enter(cfg->cgroup, getpid(), &err) < 0)
                 child_fail(sync_fd, err->errno_, "%s", err->msg);
+        if (cfg->init && read_file("/proc/self/cgroup", 64 * 1024, &self_cgroup, NULL) < 0)
+                self_cgroup = NULL;
         stage1_join_and_unshare(cfg, sync_fd);
         /* CLONE_PARENT: stage 2 is the agent's child, so the agent reaps it and gets its exit
          * status; with a new pid namespace it is that namespace's pid 1. */

@@ -76,6 +76,9 @@ struct spawn_config {
         struct seccomp_filter *seccomp; /* may be NULL */
         int stdio[3];                   /* become 0, 1, 2 in the process */
         bool terminal;                  /* stdio[0] is a pty slave: make it the ctty */
+        /* Stage 1 sets oom_score_adj back to 0 first: the agent protects itself (-997) and its
+         * containers must not inherit that (the spec's OOMScoreAdj, when set, comes later). */
+        bool reset_oom_score;
         /* OCI runtime CLI mode (cata-runtime): after READY the init process does not wait for
          * START on the sync socket (its creator exits) but blocks opening this FIFO for writing;
          * `start` opens it for reading and gets one byte ("0"). The write end stays open until
@@ -88,6 +91,12 @@ struct spawn_config {
         const Grpc__Hook *const *start_hooks;
         size_t n_start_hooks;
         const char *state_json; /* the OCI state given to hooks on stdin */
+        /* OCI runtime CLI extras (the agent leaves them zero): */
+        bool create_cwd; /* mkdir -p the cwd when missing (runc, crun) */
+        bool has_umask;  /* process.user.umask (not in Kata's protocol) */
+        mode_t umask;
+        unsigned preserve_fds;  /* fds 3 .. 3+n-1 stay open in the process (--preserve-fds) */
+        const char *domainname; /* set in the new uts namespace (init only; NULL: none) */
 };
 
 /* Parses a namespace type name ("mount", "network", "pid", ...) or returns -EINVAL. */
@@ -105,6 +114,11 @@ int spawn_start(const struct spawn_config *cfg, pid_t *ret_stage1, int *ret_sync
 /* Answers SPAWN_MSG_USERNS: writes Linux.UIDMappings/GIDMappings to /proc/<pid>/{uid,gid}_map
  * (nothing when l is NULL or has none). Returns 0 or -errno. */
 int spawn_write_id_maps(pid_t pid, const Grpc__Linux *l);
+
+/* A terminal is at most 65535x65535 (struct winsize): a larger Process.ConsoleSize (or
+ * TtyWinResize) is refused, never truncated. field names it in the message. */
+int spawn_console_size_check(uint32_t rows, uint32_t cols, const char *field,
+                             struct agent_error **err);
 
 /* Sends one message (START, USERNS_DONE). */
 int spawn_send(int sync_fd, enum spawn_msg_type type, int32_t value);

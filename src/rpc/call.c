@@ -28,8 +28,11 @@ void rpc_dispatch_oversize(struct rpc_session *s, const struct ttrpc_header *h);
 
 static void session_conn_frame(struct ttrpc_conn *c, struct ttrpc_frame *f, void *userdata)
 {
+        struct rpc_session *s = userdata;
+
         (void) c;
-        rpc_dispatch_frame(userdata, f);
+        s->last_active_ns = now_ns();
+        rpc_dispatch_frame(s, f);
 }
 
 static void session_conn_oversize(struct ttrpc_conn *c, const struct ttrpc_header *h,
@@ -39,8 +42,45 @@ static void session_conn_oversize(struct ttrpc_conn *c, const struct ttrpc_heade
         rpc_dispatch_oversize(userdata, h);
 }
 
+void rpc_budget_init(struct rpc_budget *b)
+{
+        b->held = 0;
+        list_init(&b->held_sessions);
+}
+
+static void budget_release(struct rpc_budget *b, size_t n)
+{
+        b->held -= n;
+        if (b->held > RPC_PARKED_BYTES_LOW)
+                return;
+        while (!list_empty(&b->held_sessions)) {
+                struct rpc_session *s =
+                        list_first_entry(&b->held_sessions, struct rpc_session, held_node);
+                list_del(&s->held_node);
+                if (s->conn)
+                        ttrpc_conn_hold(s->conn, false);
+        }
+}
+
+static void budget_charge(struct rpc_session *s, size_t n)
+{
+        struct rpc_budget *b = s->budget;
+
+        b->held += n;
+        if (b->held <= RPC_PARKED_BYTES_HIGH || !list_empty(&s->held_node) || !s->conn)
+                return;
+        log_full(LOG_LEVEL_WARN, "rpc", NULL,
+                 "parked requests hold %zu bytes (limit %u): not reading this connection until "
+                 "they drain",
+                 b->held, RPC_PARKED_BYTES_HIGH);
+        list_add_tail(&b->held_sessions, &s->held_node);
+        ttrpc_conn_hold(s->conn, true);
+}
+
 static void call_free(struct rpc_call *call)
 {
+        if (call->parked && call->session->budget)
+                budget_release(call->session->budget, call->cost);
         /* Still open: no reply was sent (the connection closed first). */
         trace_span_end(call->span, "cancelled: no reply sent");
         if (call->parked)
@@ -75,6 +115,7 @@ static void session_conn_close(struct ttrpc_conn *c, void *userdata)
         (void) c;
         s->conn = NULL; /* freed by the connection code right after this returns */
         session_cancel_all(s);
+        list_del(&s->held_node);
         if (s->listener)
                 ttrpc_listener_stream_closed(s->listener);
         if (s->on_closed)
@@ -106,8 +147,10 @@ int rpc_session_new_for(struct loop *loop, const struct rpc_registry *registry, 
         s->loop = loop;
         s->on_closed = on_closed;
         s->on_closed_userdata = userdata;
+        s->last_active_ns = now_ns();
         list_init(&s->calls);
         list_init(&s->node);
+        list_init(&s->held_node);
         r = ttrpc_conn_new(loop, fd, &session_conn_ops, s, &s->conn);
         if (r < 0) {
                 free(s);
@@ -122,6 +165,7 @@ void rpc_session_free(struct rpc_session *s)
         if (!s)
                 return;
         session_cancel_all(s);
+        list_del(&s->held_node);
         ttrpc_conn_free(s->conn);
         list_del(&s->node);
         free(s);
@@ -174,11 +218,16 @@ struct rpc_call *rpc_session_find_call(struct rpc_session *s, uint32_t stream_id
         return NULL;
 }
 
-static void call_send(struct rpc_call *call, int code, const char *msg, const uint8_t *payload,
-                      size_t len)
+static void call_end_span(struct rpc_call *call, int code, const char *msg)
 {
         trace_span_end(call->span, code == RPC_OK ? NULL : msg);
         call->span = NULL;
+}
+
+static void call_send(struct rpc_call *call, int code, const char *msg, const uint8_t *payload,
+                      size_t len)
+{
+        call_end_span(call, code, msg);
         if (call->session->conn)
                 (void) ttrpc_conn_send_response(call->session->conn, call->stream_id, code, msg,
                                                 payload, len);
@@ -213,6 +262,7 @@ void rpc_call_reply_bytes(struct rpc_call *call, uint32_t field, const void *a, 
         parts[0] = (struct iovec){ head, ttrpc_field_head(field, a_len + b_len, head) };
         parts[1] = (struct iovec){ (void *) a, a_len };
         parts[2] = (struct iovec){ (void *) b, b_len };
+        call_end_span(call, RPC_OK, NULL);
         if (call->session->conn)
                 (void) ttrpc_conn_send_response_iov(call->session->conn, call->stream_id, parts, 3);
         call_free(call);
@@ -251,6 +301,8 @@ int rpc_call_park(struct rpc_call *call, struct list_node *waiters, rpc_cancel_f
         call->cancel_data = data;
         call->session->n_parked++;
         list_add_tail(waiters, &call->park_node);
+        if (call->session->budget)
+                budget_charge(call->session, call->cost);
         return 0;
 }
 

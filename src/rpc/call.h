@@ -35,6 +35,22 @@ struct ttrpc_listener;
 struct trace_span;
 struct Ttrpc__Request;
 
+/* Request bytes held by parked calls, agent-wide (WriteStdin data waiting for a process that
+ * does not read is the big one). Over RPC_PARKED_BYTES_HIGH the connection that parked the
+ * last call stops being read (its client's writes block in the socket, nothing more is
+ * buffered here); every held connection is read again once the total is back under
+ * RPC_PARKED_BYTES_LOW (calls completed, timed out, or their connection closed). Worst case:
+ * HIGH plus one request (4 MiB) per connection. */
+#define RPC_PARKED_BYTES_HIGH (64u << 20)
+#define RPC_PARKED_BYTES_LOW  (32u << 20)
+
+struct rpc_budget {
+        size_t held;
+        struct list_node held_sessions; /* sessions not read while over the budget */
+};
+
+void rpc_budget_init(struct rpc_budget *b);
+
 typedef void (*rpc_cancel_fn)(struct rpc_call *call, void *data);
 
 struct rpc_session {
@@ -47,6 +63,9 @@ struct rpc_session {
         struct list_node calls;          /* every live call of this session */
         struct list_node node;           /* on the agent's session list */
         unsigned n_parked;
+        uint64_t last_active_ns;    /* last frame received (or the accept) */
+        struct rpc_budget *budget;  /* may be NULL: no accounting */
+        struct list_node held_node; /* on budget->held_sessions while held */
         void (*on_closed)(struct rpc_session *s, void *userdata);
         void *on_closed_userdata;
 };
@@ -63,6 +82,7 @@ struct rpc_call {
         rpc_cancel_fn cancel;
         void *cancel_data;
         size_t progress; /* free for the owner of a parked call (bytes of a WriteStdin done) */
+        size_t cost;     /* encoded request bytes, charged to the budget while parked */
         struct trace_span *span; /* agent.trace: this RPC's span (rpc/call-trace.c), or NULL */
 };
 

@@ -3,6 +3,8 @@
 #include "base/cleanup.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "rpc/strings.h"
+#include "rpc/validate.h"
 #include "ttrpc/status.h"
 
 #include "agent.pb-c.h"
@@ -63,6 +65,11 @@ static const struct rpc_method methods[] = {
         { "grpc.AgentService", "GetDiagnosticData", rpc_get_diagnostic_data },
         { "grpc.AgentService", "MemAgentMemcgSet", rpc_mem_agent_memcg_set },
         { "grpc.AgentService", "MemAgentCompactSet", rpc_mem_agent_compact_set },
+        { "grpc.AgentService", "OnlineCPUMem", rpc_online_cpu_mem },
+        { "grpc.AgentService", "MemHotplugByProbe", rpc_mem_hotplug_by_probe },
+        { "grpc.AgentService", "AddSwap", rpc_add_swap },
+        { "grpc.AgentService", "AddSwapPath", rpc_add_swap_path },
+        { "grpc.AgentService", "ResizeVolume", rpc_resize_volume },
 };
 
 const struct rpc_registry rpc_agent_registry = {
@@ -140,15 +147,22 @@ void rpc_dispatch_oversize(struct rpc_session *s, const struct ttrpc_header *h)
                   TTRPC_MESSAGE_LENGTH_MAX);
 }
 
-/* Decodes the method's request message; an absent payload is the empty message. */
-static int decode_payload(const ProtobufCMethodDescriptor *m, const Ttrpc__Request *req,
-                          ProtobufCMessage **ret)
+int rpc_dispatch_decode(const ProtobufCMethodDescriptor *m, const uint8_t *data, size_t len,
+                        ProtobufCMessage **ret, char *nul_field, size_t size)
 {
         static const uint8_t empty[1];
-        const uint8_t *data = req->payload.len ? req->payload.data : empty;
 
-        *ret = protobuf_c_message_unpack(m->input, NULL, req->payload.len, data);
-        return *ret ? 0 : -EBADMSG;
+        if (!len)
+                data = empty;
+        *ret = protobuf_c_message_unpack(m->input, NULL, len, data);
+        if (!*ret)
+                return -EBADMSG;
+        if (rpc_strings_check(m->input, data, len, nul_field, size) < 0) {
+                protobuf_c_message_free_unpacked(*ret, NULL);
+                *ret = NULL;
+                return -EINVAL;
+        }
+        return 0;
 }
 
 static void call_handler(struct rpc_session *s, const Ttrpc__Request *req,
@@ -159,18 +173,28 @@ static void call_handler(struct rpc_session *s, const Ttrpc__Request *req,
         _cleanup_free_ char *full = xasprintf("%s/%s", req->service, req->method);
         ProtobufCMessage *msg = NULL;
         struct rpc_call *call;
+        char field[256];
         int r;
 
-        if (decode_payload(m, req, &msg) < 0) {
+        r = rpc_dispatch_decode(m, req->payload.data, req->payload.len, &msg, field, sizeof(field));
+        if (r == -EINVAL) {
+                reply_now(s, stream_id, RPC_INVALID_ARGUMENT, "%s: field `%s` contains a NUL byte",
+                          full, field);
+                return;
+        }
+        if (r < 0) {
                 reply_now(s, stream_id, RPC_INVALID_ARGUMENT, "%s: cannot decode `%s` payload",
                           full, m->input->name);
                 return;
         }
         call = rpc_call_new(s, stream_id, full, msg, req->timeout_nano);
+        call->cost = req->payload.len;
         call->span = rpc_trace_begin(s, req);
         const char *const kv[] = { "method", full, NULL };
         log_full(LOG_LEVEL_DEBUG, "rpc", kv, "call");
-        r = handler(call, msg, &err);
+        r = rpc_validate_request(msg, &err);
+        if (r >= 0)
+                r = handler(call, msg, &err);
         if (r < 0) {
                 if (!err)
                         agent_error_set(&err, -r, "%s", full);
@@ -185,11 +209,19 @@ static void dispatch_request(struct rpc_session *s, uint32_t stream_id, const ui
         const ProtobufCMethodDescriptor *m;
         Ttrpc__Request *req;
         rpc_handler_fn handler;
+        char field[256];
 
         req = ttrpc__request__unpack(NULL, len, body);
         if (!req) {
                 reply_now(s, stream_id, RPC_INVALID_ARGUMENT,
                           "unmarshal request error: not a valid ttrpc Request");
+                return;
+        }
+        /* "grpc.AgentService\0x" must not pass for the service it starts with. */
+        if (rpc_strings_check(&ttrpc__request__descriptor, body, len, field, sizeof(field)) < 0) {
+                reply_now(s, stream_id, RPC_INVALID_ARGUMENT,
+                          "unmarshal request error: field `%s` contains a NUL byte", field);
+                ttrpc__request__free_unpacked(req, NULL);
                 return;
         }
         m = rpc_registry_find_method(s->registry, req->service, req->method, &svc);

@@ -87,6 +87,16 @@ RPC_HANDLER(rpc_reseed_random_dev);
 RPC_HANDLER(rpc_get_diagnostic_data);
 RPC_HANDLER(rpc_mem_agent_memcg_set);
 RPC_HANDLER(rpc_mem_agent_compact_set);
+RPC_HANDLER(rpc_online_cpu_mem);
+RPC_HANDLER(rpc_mem_hotplug_by_probe);
+RPC_HANDLER(rpc_add_swap);
+RPC_HANDLER(rpc_add_swap_path);
+RPC_HANDLER(rpc_resize_volume);
+
+/* Decodes a method's request (an empty payload is the empty message) and refuses a string field
+ * with a NUL inside: 0; -EBADMSG (undecodable); -EINVAL with the field's path in nul_field. */
+int rpc_dispatch_decode(const ProtobufCMethodDescriptor *m, const uint8_t *data, size_t len,
+                        ProtobufCMessage **ret, char *nul_field, size_t size);
 
 /* A policy gate, like the Rust agent's agent-policy feature: when set, a call it refuses is
  * answered PERMISSION_DENIED "<service>/<method> is blocked by policy" without running. The

@@ -2,7 +2,11 @@
 /* Container RPCs: decode, validate, call the container core, encode. */
 #include "agent/agent.h"
 #include "agent/container.h"
+#include "base/cleanup.h"
 #include "base/log.h"
+#include "base/util.h"
+#include "devices/prepare.h"
+#include "storage/storage.h"
 #include "engine/cgroup.h"
 #include "network/iface.h"
 #include "rpc/dispatch.h"
@@ -28,11 +32,38 @@ struct container *rpc_lookup_container(struct rpc_call *call, const char *id,
         return c && !c->removing ? c : NULL;
 }
 
+static void create_prepared(struct rpc_call *call, const struct cgroup_device_rule *rules,
+                            size_t n_rules)
+{
+        _cleanup_error_ struct agent_error *err = NULL;
+
+        if (container_create(call->session->agent, call, rules, n_rules, &err) < 0)
+                rpc_call_reply_error(call, err);
+}
+
+/* Devices and block storages are waited for first (the call parks meanwhile), then the
+ * container is created from the rewritten request. */
 int rpc_create_container(struct rpc_call *call, const ProtobufCMessage *msg,
                          struct agent_error **err)
 {
-        (void) msg;
-        return container_create(call->session->agent, call, err);
+        Grpc__CreateContainerRequest *req = (Grpc__CreateContainerRequest *) msg;
+        struct agent *a = call->session->agent;
+        _cleanup_free_ char *label = NULL;
+        int r;
+
+        r = container_validate_request(req, err);
+        if (r < 0)
+                return r;
+        if (container_find(a, req->container_id))
+                return agent_error_setf(err, EEXIST, "container `%s` already exists",
+                                        req->container_id);
+        r = storage_check_list(req->storages, req->n_storages, a->run_dir, req->container_id, err);
+        if (r < 0)
+                return agent_error_wrap(err, "container `%s`", req->container_id);
+        label = xasprintf("container `%s`", req->container_id);
+        r = devices_prepare(a, call, req->storages, req->n_storages, req->devices, req->n_devices,
+                            req->oci, label, create_prepared, err);
+        return r < 0 ? agent_error_wrap(err, "container `%s`", req->container_id) : 0;
 }
 
 int rpc_start_container(struct rpc_call *call, const ProtobufCMessage *msg,

@@ -29,8 +29,13 @@ static struct process *lookup_process(struct rpc_call *call, const char *cid, co
 int rpc_exec_process(struct rpc_call *call, const ProtobufCMessage *msg, struct agent_error **err)
 {
         const Grpc__ExecProcessRequest *req = (const Grpc__ExecProcessRequest *) msg;
-        struct container *c = rpc_lookup_container(call, req->container_id, err);
+        const Grpc__Box *box = req->process ? req->process->consolesize : NULL;
+        struct container *c;
 
+        if (box &&
+            spawn_console_size_check(box->height, box->width, "process.ConsoleSize", err) < 0)
+                return -EINVAL;
+        c = rpc_lookup_container(call, req->container_id, err);
         return c ? process_exec(c, call, err) : -ENOENT;
 }
 

@@ -190,12 +190,21 @@ static const struct rt_command commands[] = {
           "signal the init (default TERM), or every process with --all" },
         { "delete", "[--force] ID", cmd_delete,
           "delete a stopped (or created) container; --force kills a running one" },
-        { "ps", "[--format table|json] ID", cmd_ps, "list the processes in the container" },
+        { "ps", "[--format table|json] ID [PS-ARGS...]", cmd_ps,
+          "the container's rows of the host's ps (default -ef), or a JSON array of pids" },
         { "pause", "ID", cmd_pause, "freeze every process in the container" },
         { "resume", "ID", cmd_resume, "thaw a paused container" },
-        { "update", "--resources FILE ID", cmd_update,
-          "apply an OCI linux.resources JSON object (FILE `-`: stdin)" },
+        { "update",
+          "[--resources FILE] [--cpu-period N] [--cpu-quota N] [--cpu-share N]\n"
+          "                [--cpu-rt-period N] [--cpu-rt-runtime N] [--cpuset-cpus L]\n"
+          "                [--cpuset-mems L] [--memory B] [--memory-reservation B]\n"
+          "                [--memory-swap B] [--kernel-memory B] [--kernel-memory-tcp B]\n"
+          "                [--pids-limit N] [--blkio-weight N] ID",
+          cmd_update, "apply an OCI linux.resources JSON object (FILE `-`: stdin)" },
         { "spec", "[--bundle DIR]", cmd_spec, "write a default config.json" },
+        { "events", "[--stats] [--interval DURATION] ID", cmd_events,
+          "print stats (every 5 s by default) and OOM events as JSON lines until it stops" },
+        { "features", "", cmd_features, "print the OCI runtime features document (JSON)" },
 };
 
 static const struct rt_command *current;

@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -37,12 +38,28 @@
 #include <time.h>
 #include <unistd.h>
 
+/* A stage that neither reports nor dies (frozen by someone else, stuck in a mount) must not
+ * hold the command forever: setup takes milliseconds, hooks are not part of it. */
+#define SETUP_TIMEOUT_S 60u
+
 struct create_opts {
         const char *id;
         const char *bundle;
         const char *pid_file;
         const char *console_socket;
         bool detach;
+        bool relay; /* foreground run: a terminal without a socket is relayed by the runtime */
+        bool keep;  /* run: keep the stopped container (no delete) */
+        unsigned preserve_fds;
+};
+
+/* What config.json holds beyond Kata's protocol (read_config_extras). */
+struct config_extras {
+        char *domainname; /* NULL: none */
+        bool has_umask;
+        mode_t umask;
+        bool has_default_errno;
+        uint32_t default_errno;
 };
 
 /* What create builds; everything is undone by creation_undo() until it succeeds. */
@@ -58,6 +75,7 @@ struct creation {
         struct rt_spawned sp;
         int sync_fd;
         bool dir_made;
+        struct config_extras extras;
 };
 
 /* ---- the bundle ---- */
@@ -81,6 +99,66 @@ static int load_bundle(const char *bundle, const char *id, char **ret_bundle, Gr
         *ret_bundle = TAKE_PTR(abs);
         *ret = TAKE_PTR(spec);
         return 0;
+}
+
+/* An optional unsigned integer field at most max: 0 absent, 1 read, < 0 wrong. */
+static int json_uint_field(json_t *v, json_int_t max, const char *path, const char *field,
+                           uint32_t *ret, struct agent_error **err)
+{
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > max)
+                return agent_error_setf(err, EINVAL, "`%s`: %s: expected an integer from 0 to %lld",
+                                        path, field, (long long) max);
+        *ret = (uint32_t) json_integer_value(v);
+        return 1;
+}
+
+/* Fields Kata's protocol lacks (spec_from_json drops them), read from config.json itself:
+ * process.user.umask and linux.seccomp.defaultErrnoRet are applied; linux.resources.unified
+ * (raw cgroup v2 files) and linux.seccomp.listenerPath cannot be applied by the engine, so
+ * they are refused rather than dropped (a seccomp agent would wait for a connection
+ * forever). */
+static int read_config_extras(const char *bundle, struct config_extras *x, struct agent_error **err)
+{
+        _cleanup_free_ char *path = xasprintf("%s/config.json", bundle);
+        json_error_t je;
+        json_t *root = json_load_file(path, JSON_ALLOW_NUL, &je), *l, *v;
+        uint32_t u = 0;
+        int r;
+
+        l = json_object_get(root, "linux");
+        v = json_object_get(json_object_get(l, "resources"), "unified");
+        if (json_object_size(v) > 0) {
+                json_decref(root);
+                return agent_error_setf(err, EOPNOTSUPP,
+                                        "`%s`: invalid configuration: "
+                                        "linux.resources.unified is not supported (set the "
+                                        "limits through the typed fields)",
+                                        path);
+        }
+        v = json_object_get(root, "domainname");
+        if (json_string_length(v) > 0)
+                x->domainname = xstrdup(json_string_value(v));
+        v = json_object_get(json_object_get(l, "seccomp"), "listenerPath");
+        if (json_string_length(v) > 0) {
+                json_decref(root);
+                return agent_error_setf(err, EOPNOTSUPP,
+                                        "`%s`: linux.seccomp.listenerPath is not supported "
+                                        "(nor is SCMP_ACT_NOTIFY)",
+                                        path);
+        }
+        v = json_object_get(json_object_get(json_object_get(root, "process"), "user"), "umask");
+        r = json_uint_field(v, 0777, path, "process.user.umask", &u, err);
+        x->has_umask = r > 0;
+        x->umask = (mode_t) u;
+        v = json_object_get(json_object_get(l, "seccomp"), "defaultErrnoRet");
+        if (r >= 0)
+                r = json_uint_field(v, UINT32_MAX, path, "linux.seccomp.defaultErrnoRet",
+                                    &x->default_errno, err);
+        x->has_default_errno = r > 0;
+        json_decref(root);
+        return r < 0 ? r : 0;
 }
 
 /* Exactly the spec's namespaces: new ones, or joined by path. The rootfs is set up in the new
@@ -114,15 +192,90 @@ static int setup_namespaces(const Grpc__Spec *s, struct spawn_ns_config ns[_SPAW
         return 0;
 }
 
+/* True when the namespace at path is the runtime's own (joining it is no isolation). */
+static bool ns_is_own(const char *path, const char *name)
+{
+        _cleanup_free_ char *self = xasprintf("/proc/self/ns/%s", name);
+        struct stat a, b;
+
+        return stat(path, &a) == 0 && stat(self, &b) == 0 && a.st_dev == b.st_dev &&
+               a.st_ino == b.st_ino;
+}
+
+/* The agent lets net.* through because a pod's containers share the VM's network namespace by
+ * design. Here there is no VM: without a network namespace of the container's own, a net.*
+ * sysctl would be written into the host's. (The other keys are checked with the agent's
+ * rules in load_bundle.) */
+static int check_sysctls(const Grpc__Spec *s, const struct spawn_ns_config ns[_SPAWN_NS_MAX],
+                         struct agent_error **err)
+{
+        const struct spawn_ns_config *net = &ns[SPAWN_NS_NET];
+        bool own = net->enabled && !(net->path && ns_is_own(net->path, "net"));
+
+        for (size_t i = 0; s->linux && i < s->linux->n_sysctl && !own; i++)
+                if (startswith(s->linux->sysctl[i]->key, "net."))
+                        return agent_error_setf(err, EINVAL,
+                                                "linux.sysctl: `%s` needs a network namespace "
+                                                "of the container's own: it would change the "
+                                                "host's",
+                                                s->linux->sysctl[i]->key);
+        return 0;
+}
+
+/* Sharing a cgroup with other processes is allowed (runc warns the same way), but limits,
+ * pause and kill --all then reach them too. */
+static void warn_not_empty(struct cgroup *cg)
+{
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+
+        if (cgroup_pids(cg, &pids, &n) >= 0 && n > 0)
+                rt_log(RT_LOG_WARN,
+                       "container's cgroup is not empty: %zu process(es) already in `%s`", n,
+                       cgroup_path(cg));
+}
+
+/* domainname needs a uts namespace of the container's own, and says the same as a
+ * kernel.domainname sysctl would: both with different values is a conflict (crun). */
+static int check_domainname(const Grpc__Spec *s, const struct spawn_ns_config ns[_SPAWN_NS_MAX],
+                            const char *domainname, struct agent_error **err)
+{
+        if (!domainname)
+                return 0;
+        if (!ns[SPAWN_NS_UTS].enabled)
+                return agent_error_setf(err, EINVAL,
+                                        "domainname `%s` needs a uts namespace of the container's "
+                                        "own",
+                                        domainname);
+        for (size_t i = 0; s->linux && i < s->linux->n_sysctl; i++)
+                if (streq(s->linux->sysctl[i]->key, "kernel.domainname") &&
+                    !streq(s->linux->sysctl[i]->value, domainname))
+                        return agent_error_setf(err, EINVAL,
+                                                "domainname `%s` and linux.sysctl "
+                                                "`kernel.domainname` `%s` differ",
+                                                domainname, s->linux->sysctl[i]->value);
+        return 0;
+}
+
 static int setup_cgroup(struct creation *c, struct agent_error **err)
 {
         const Grpc__Linux *l = c->st->spec->linux;
         _cleanup_free_ char *path = NULL;
+        bool frozen = false;
         int r;
 
         path = l && l->cgroupspath && *l->cgroupspath ? xstrdup(l->cgroupspath)
                                                       : xasprintf("/cata-runtime/%s", c->st->id);
-        r = cgroup_new(CGROUP_ROOT, path, &c->cg, err);
+        /* The child would freeze on joining and never report: refuse before anything is made,
+         * so the frozen cgroup is left as it was (runc's wording). */
+        r = cgroup_frozen(CGROUP_ROOT, path, &frozen, err);
+        if (r >= 0 && frozen)
+                return agent_error_setf(
+                        err, EBUSY, "cgroup `%s`: container's cgroup unexpectedly frozen", path);
+        if (r >= 0)
+                r = cgroup_new(CGROUP_ROOT, path, &c->cg, err);
+        if (r >= 0)
+                warn_not_empty(c->cg);
         if (r >= 0 && l && l->resources)
                 r = cgroup_apply(c->cg, l->resources, err);
         if (r >= 0)
@@ -239,6 +392,7 @@ static int drain(int sync_fd, struct rt_spawned *sp, int r, struct agent_error *
 int rt_spawn_wait(int sync_fd, bool init, const Grpc__Spec *spec, struct rt_spawned *sp,
                   struct agent_error **err)
 {
+        uint64_t deadline = now_ns() + SETUP_TIMEOUT_S * 1000000000ull;
         int r;
 
         for (;;) {
@@ -246,8 +400,15 @@ int rt_spawn_wait(int sync_fd, bool init, const Grpc__Spec *spec, struct rt_spaw
                 struct spawn_msg m;
                 int got = spawn_recv(sync_fd, &m);
 
+                if (got == -EAGAIN && now_ns() > deadline) {
+                        r = agent_error_setf(err, ETIMEDOUT,
+                                             "the process did not finish its setup within %u s "
+                                             "(is its cgroup frozen?)",
+                                             SETUP_TIMEOUT_S);
+                        break;
+                }
                 if (got == -EAGAIN) {
-                        (void) poll(&p, 1, -1);
+                        (void) poll(&p, 1, 1000);
                         continue;
                 }
                 r = handle_msg(sync_fd, init, spec, sp, got, &m, err);
@@ -255,19 +416,32 @@ int rt_spawn_wait(int sync_fd, bool init, const Grpc__Spec *spec, struct rt_spaw
                         break;
         }
         if (r < 0 && sp->stage1 > 0)
-                (void) kill(sp->stage1, SIGKILL);
-        if (sp->stage1 > 0)
+                rt_kill_reap(sp->stage1);
+        else if (sp->stage1 > 0)
                 (void) waitpid(sp->stage1, NULL, 0);
         sp->stage1 = 0;
         r = drain(sync_fd, sp, r, err);
         if (r > 0 && sp->pid <= 0)
                 r = agent_error_setf(err, ECHILD, "stage 1 did not report the process's pid");
         if (r < 0 && sp->pid > 0) {
-                (void) kill(sp->pid, SIGKILL);
-                (void) waitpid(sp->pid, NULL, 0);
+                rt_kill_reap(sp->pid);
                 sp->pid = 0;
         }
         return r < 0 ? r : 0;
+}
+
+void rt_kill_reap(pid_t pid)
+{
+        (void) kill(pid, SIGKILL);
+        /* A task in a frozen v1 cgroup does not die until thawed: never wait for it forever.
+         * One left unreaped is reparented when the runtime exits. */
+        for (int i = 0; i < 200; i++) {
+                if (waitpid(pid, NULL, WNOHANG) != 0)
+                        return;
+                struct timespec ts = { .tv_nsec = 10 * 1000000L };
+                (void) nanosleep(&ts, NULL);
+        }
+        rt_log(RT_LOG_WARN, "process %d did not exit after SIGKILL", (int) pid);
 }
 
 /* ---- create ---- */
@@ -276,16 +450,12 @@ static void creation_undo(struct creation *c)
 {
         _cleanup_error_ struct agent_error *err = NULL;
 
-        if (c->sp.stage1 > 0) {
-                (void) kill(c->sp.stage1, SIGKILL);
-                (void) waitpid(c->sp.stage1, NULL, 0);
-        }
-        if (c->sp.pid > 0) {
-                (void) kill(c->sp.pid, SIGKILL);
-                (void) waitpid(c->sp.pid, NULL, 0);
-        }
         if (c->cg)
                 (void) cgroup_kill_all(c->cg, SIGKILL);
+        if (c->sp.stage1 > 0)
+                rt_kill_reap(c->sp.stage1);
+        if (c->sp.pid > 0)
+                rt_kill_reap(c->sp.pid);
         if (c->cg && cgroup_destroy(c->cg, &err) < 0)
                 rt_log(RT_LOG_WARN, "%s", err->msg);
         c->cg = NULL;
@@ -295,6 +465,8 @@ static void creation_undo(struct creation *c)
 
 static void creation_done(struct creation *c)
 {
+        free(c->extras.domainname);
+        c->extras.domainname = NULL;
         c->cg = cgroup_free(c->cg);
         c->identity = identity_free(c->identity);
         c->seccomp = seccomp_filter_free(c->seccomp);
@@ -308,9 +480,12 @@ static int check_console(struct creation *c, struct agent_error **err)
         const Grpc__Process *p = c->st->spec->process;
         const char *sock = c->opts->console_socket;
 
-        if (p->terminal && !sock)
+        /* Without a socket the runtime keeps the master and relays it, as runc and crun do;
+         * only a foreground `run` stays around to do that. */
+        if (p->terminal && !sock && !c->opts->relay)
                 return agent_error_setf(err, EINVAL,
-                                        "process.terminal is true: --console-socket is required");
+                                        "process.terminal is true: --console-socket is required "
+                                        "with create and with run --detach");
         if (!p->terminal && sock)
                 return agent_error_setf(err, EINVAL,
                                         "--console-socket given but process.terminal is false");
@@ -339,6 +514,11 @@ static int creation_spawn(struct creation *c, struct agent_error **err)
                 .exec_fifo = fifo,
                 .start_hooks = hooks,
                 .n_start_hooks = n_hooks,
+                .create_cwd = true,
+                .has_umask = c->extras.has_umask,
+                .umask = c->extras.umask,
+                .preserve_fds = c->opts->preserve_fds,
+                .domainname = c->extras.domainname,
         };
         int r;
 
@@ -367,11 +547,18 @@ static int creation_prepare(struct creation *c, struct agent_error **err)
         if (r >= 0)
                 r = setup_namespaces(spec, c->ns, err);
         if (r >= 0)
+                r = check_sysctls(spec, c->ns, err);
+        if (r >= 0)
+                r = check_domainname(spec, c->ns, c->extras.domainname, err);
+        if (r >= 0)
                 r = setup_cgroup(c, err);
         if (r >= 0)
                 r = identity_new(spec->process, &c->identity, err);
         if (r >= 0 && spec->linux && spec->linux->seccomp)
-                r = seccomp_filter_new(spec->linux->seccomp, &c->seccomp, err);
+                r = seccomp_filter_new_with(spec->linux->seccomp,
+                                            c->extras.has_default_errno ? &c->extras.default_errno
+                                                                        : NULL,
+                                            &c->seccomp, err);
         if (r < 0)
                 return r;
         rfc3339_now(created, sizeof(created));
@@ -395,7 +582,7 @@ static int creation_finish(struct creation *c, struct agent_error **err)
                 return agent_error_set(err, -r, "read the start time of process %d",
                                        (int) c->st->pid);
         r = rt_state_save(c->ctx, c->st, err);
-        if (r >= 0 && c->con.master >= 0)
+        if (r >= 0 && c->con.sock >= 0)
                 r = rt_console_send(&c->con, err);
         /* The process is created and waiting: hooks see "created", as the spec's lifecycle
          * (and the conformance suite) expect. */
@@ -407,10 +594,12 @@ static int creation_finish(struct creation *c, struct agent_error **err)
         return r;
 }
 
-/* On success *ret is the created container's state and *ret_sync the open sync socket (the
- * caller closes it; while it is open the child reports late errors there, not on stderr). */
+/* On success *ret is the created container's state, *ret_sync the open sync socket (the
+ * caller closes it; while it is open the child reports late errors there, not on stderr) and
+ * *ret_master the pty master to relay (or -EBADF). */
 static int rt_create(const struct rt_context *ctx, const struct create_opts *o,
-                     struct rt_state **ret, int *ret_sync, struct agent_error **err)
+                     struct rt_state **ret, int *ret_sync, int *ret_master,
+                     struct agent_error **err)
 {
         struct creation c = {
                 .ctx = ctx,
@@ -423,6 +612,8 @@ static int rt_create(const struct rt_context *ctx, const struct create_opts *o,
         c.st = xzalloc(sizeof(*c.st));
         c.st->id = xstrdup(o->id);
         r = load_bundle(o->bundle, o->id, &c.st->bundle, &c.st->spec, err);
+        if (r >= 0)
+                r = read_config_extras(c.st->bundle, &c.extras, err);
         if (r >= 0) {
                 c.st->rootfs = xstrdup(c.st->spec->root->path);
                 r = creation_prepare(&c, err);
@@ -439,6 +630,7 @@ static int rt_create(const struct rt_context *ctx, const struct create_opts *o,
         }
         rt_log(RT_LOG_INFO, "container `%s` created, pid %d", o->id, (int) c.st->pid);
         *ret_sync = TAKE_FD(c.sync_fd);
+        *ret_master = TAKE_FD(c.con.master);
         creation_done(&c);
         *ret = c.st;
         return 0;
@@ -545,14 +737,26 @@ static int rt_start(const struct rt_context *ctx, const struct rt_state *st,
 static int parse_create_opts(struct rt_context *ctx, int argc, char **argv, bool run,
                              struct create_opts *o)
 {
-        enum { OPT_PID_FILE = 256, OPT_CONSOLE_SOCKET };
+        enum {
+                OPT_PID_FILE = 256,
+                OPT_CONSOLE_SOCKET,
+                OPT_PRESERVE_FDS,
+                OPT_KEEP,
+                OPT_NO_PIVOT,
+                OPT_NO_NEW_KEYRING,
+        };
         static const struct option options[] = {
                 { "bundle", required_argument, NULL, 'b' },
                 { "pid-file", required_argument, NULL, OPT_PID_FILE },
                 { "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
+                { "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
+                { "no-pivot", no_argument, NULL, OPT_NO_PIVOT },
+                { "no-new-keyring", no_argument, NULL, OPT_NO_NEW_KEYRING },
                 { "detach", no_argument, NULL, 'd' },
+                { "keep", no_argument, NULL, OPT_KEEP },
                 { NULL, 0, NULL, 0 },
         };
+        uint64_t n;
         int c;
 
         o->bundle = ".";
@@ -563,8 +767,19 @@ static int parse_create_opts(struct rt_context *ctx, int argc, char **argv, bool
                         o->pid_file = optarg;
                 else if (c == OPT_CONSOLE_SOCKET)
                         o->console_socket = optarg;
+                else if (c == OPT_PRESERVE_FDS && parse_u64(optarg, 10, &n) == 0 && n < 65536)
+                        o->preserve_fds = (unsigned) n;
+                else if (c == OPT_PRESERVE_FDS)
+                        return rt_usage_error(ctx, "--preserve-fds `%s`: expected a number",
+                                              optarg);
+                else if (c == OPT_NO_PIVOT || c == OPT_NO_NEW_KEYRING)
+                        /* The rootfs is always pivot_root'ed (never a bare chroot, which
+                         * exposes the host's /proc); no session keyring is ever made. */
+                        continue;
                 else if (c == 'd' && run)
                         o->detach = true;
+                else if (c == OPT_KEEP && run)
+                        o->keep = true;
                 else if (c == ':')
                         return rt_usage_error(ctx, "option `%s` needs a value", argv[optind - 1]);
                 else
@@ -583,11 +798,11 @@ int cmd_create(struct rt_context *ctx, int argc, char **argv)
         _cleanup_error_ struct agent_error *err = NULL;
         struct create_opts o = { 0 };
         struct rt_state *st = NULL;
-        int sync_fd = -EBADF;
+        int sync_fd = -EBADF, master = -EBADF;
 
         if (parse_create_opts(ctx, argc, argv, false, &o) != 0)
                 return 1;
-        if (rt_create(ctx, &o, &st, &sync_fd, &err) < 0)
+        if (rt_create(ctx, &o, &st, &sync_fd, &master, &err) < 0)
                 return rt_fail_error(err);
         close(sync_fd);
         rt_state_free(st);
@@ -611,11 +826,13 @@ int cmd_run(struct rt_context *ctx, int argc, char **argv)
         _cleanup_error_ struct agent_error *err = NULL;
         struct create_opts o = { 0 };
         struct rt_state *st = NULL;
+        _cleanup_close_ int master = -EBADF;
         int sync_fd = -EBADF, code, r;
 
         if (parse_create_opts(ctx, argc, argv, true, &o) != 0)
                 return 1;
-        if (rt_create(ctx, &o, &st, &sync_fd, &err) < 0)
+        o.relay = !o.detach;
+        if (rt_create(ctx, &o, &st, &sync_fd, &master, &err) < 0)
                 return rt_fail_error(err);
         r = rt_start(ctx, st, &err);
         close(sync_fd);
@@ -625,8 +842,9 @@ int cmd_run(struct rt_context *ctx, int argc, char **argv)
         } else if (o.detach) {
                 code = 0;
         } else {
-                code = rt_wait_child(st->pid);
-                rt_destroy(ctx, st);
+                code = master >= 0 ? rt_console_relay(master, st->pid) : rt_wait_child(st->pid);
+                if (!o.keep)
+                        rt_destroy(ctx, st);
         }
         rt_state_free(st);
         return code;

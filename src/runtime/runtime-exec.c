@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * exec (the agent's ExecProcess: the init's namespaces through /proc/<pid>/ns/<name>, its cgroup,
- * the container's seccomp profile), the console (a pty whose master goes to --console-socket
- * over SCM_RIGHTS, as runc sends it), and waiting for a child with signals forwarded.
+ * the container's seccomp profile) and waiting for a child with signals forwarded.
  */
 #include "base/cleanup.h"
 #include "base/util.h"
@@ -19,102 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <unistd.h>
-
-/* ---- console ---- */
-
-static int console_connect(const char *path, struct agent_error **err)
-{
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        int fd;
-
-        if (strlen(path) >= sizeof(sa.sun_path))
-                return agent_error_setf(err, ENAMETOOLONG, "console socket `%s`: path too long",
-                                        path);
-        strcpy(sa.sun_path, path);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return agent_error_set(err, errno, "console socket `%s`", path);
-        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
-                int e = errno;
-                close(fd);
-                return agent_error_set(err, e, "connect to console socket `%s`", path);
-        }
-        return fd;
-}
-
-int rt_console_open(const char *socket_path, const Grpc__Process *proc, struct rt_console *con,
-                    struct agent_error **err)
-{
-        char name[64];
-
-        con->sock = console_connect(socket_path, err);
-        if (con->sock < 0)
-                return con->sock;
-        con->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (con->master < 0 || grantpt(con->master) < 0 || unlockpt(con->master) < 0 ||
-            ptsname_r(con->master, name, sizeof(name)) != 0)
-                return agent_error_set(err, errno, "allocate a pty");
-        con->slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (con->slave < 0)
-                return agent_error_set(err, errno, "open pty `%s`", name);
-        if (proc->consolesize && proc->consolesize->height && proc->consolesize->width) {
-                struct winsize ws = { .ws_row = (unsigned short) proc->consolesize->height,
-                                      .ws_col = (unsigned short) proc->consolesize->width };
-                (void) ioctl(con->master, TIOCSWINSZ, &ws);
-        }
-        return 0;
-}
-
-/* One message: the pty's name as data, the master as SCM_RIGHTS. */
-int rt_console_send(struct rt_console *con, struct agent_error **err)
-{
-        char name[64] = "/dev/ptmx";
-        union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } u = { 0 };
-        struct iovec iov;
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-        struct cmsghdr *cm;
-
-        (void) ptsname_r(con->master, name, sizeof(name));
-        iov = (struct iovec){ .iov_base = name, .iov_len = strlen(name) };
-        msg.msg_control = u.buf;
-        msg.msg_controllen = sizeof(u.buf);
-        cm = CMSG_FIRSTHDR(&msg);
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &con->master, sizeof(int));
-        if (sendmsg(con->sock, &msg, MSG_NOSIGNAL) < 0)
-                return agent_error_set(err, errno, "send the pty master to the console socket");
-        close_and_reset(&con->master);
-        close_and_reset(&con->sock);
-        return 0;
-}
-
-void rt_console_close(struct rt_console *con)
-{
-        close_and_reset(&con->sock);
-        close_and_reset(&con->master);
-        close_and_reset(&con->slave);
-}
-
-void rt_stdio_for(const struct rt_console *con, int stdio[3])
-{
-        for (int i = 0; i < 3; i++) {
-                if (con && con->slave >= 0)
-                        stdio[i] = con->slave;
-                else
-                        stdio[i] = fcntl(i, F_GETFD) >= 0 ? i : -1;
-        }
-}
 
 /* ---- signals, waiting ---- */
 
@@ -178,17 +83,40 @@ struct exec_opts {
         const char *pid_file;
         const char *console_socket;
         const char *user;
-        bool tty, detach;
+        const char *cgroup; /* --cgroup: a sub-cgroup of the container's */
+        bool tty, detach, no_new_privs, ignore_paused;
+        unsigned preserve_fds;
         char **env;
         size_t n_env;
+        char **caps; /* --cap */
+        size_t n_caps;
+        uint32_t *gids; /* --additional-gids */
+        size_t n_gids;
         char **args;
         size_t n_args;
 };
 
 static int parse_exec_opts(struct rt_context *ctx, int argc, char **argv, struct exec_opts *o)
 {
-        enum { OPT_CWD = 256, OPT_PID_FILE, OPT_CONSOLE_SOCKET };
+        enum {
+                OPT_CWD = 256,
+                OPT_PID_FILE,
+                OPT_CONSOLE_SOCKET,
+                OPT_PRESERVE_FDS,
+                OPT_NO_NEW_PRIVS,
+                OPT_CGROUP,
+                OPT_IGNORE_PAUSED,
+                OPT_LABEL,
+        };
         static const struct option options[] = {
+                { "cap", required_argument, NULL, 'c' },
+                { "additional-gids", required_argument, NULL, 'g' },
+                { "no-new-privs", no_argument, NULL, OPT_NO_NEW_PRIVS },
+                { "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
+                { "cgroup", required_argument, NULL, OPT_CGROUP },
+                { "ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED },
+                { "apparmor", required_argument, NULL, OPT_LABEL },
+                { "process-label", required_argument, NULL, OPT_LABEL },
                 { "tty", no_argument, NULL, 't' },
                 { "cwd", required_argument, NULL, OPT_CWD },
                 { "env", required_argument, NULL, 'e' },
@@ -199,10 +127,44 @@ static int parse_exec_opts(struct rt_context *ctx, int argc, char **argv, struct
                 { "user", required_argument, NULL, 'u' },
                 { NULL, 0, NULL, 0 },
         };
+        uint64_t n;
         int c;
 
-        while ((c = getopt_long(argc, argv, "+:te:p:du:", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+:te:p:du:c:g:", options, NULL)) >= 0) {
                 switch (c) {
+                case 'c':
+                        o->caps = xrealloc(o->caps, (o->n_caps + 1) * sizeof(char *));
+                        o->caps[o->n_caps++] = optarg;
+                        break;
+                case 'g':
+                        if (parse_u64(optarg, 10, &n) < 0 || n >= UINT32_MAX)
+                                return rt_usage_error(ctx,
+                                                      "--additional-gids `%s`: expected a "
+                                                      "gid",
+                                                      optarg);
+                        o->gids = xrealloc(o->gids, (o->n_gids + 1) * sizeof(uint32_t));
+                        o->gids[o->n_gids++] = (uint32_t) n;
+                        break;
+                case OPT_NO_NEW_PRIVS:
+                        o->no_new_privs = true;
+                        break;
+                case OPT_PRESERVE_FDS:
+                        if (parse_u64(optarg, 10, &n) < 0 || n >= 65536)
+                                return rt_usage_error(ctx,
+                                                      "--preserve-fds `%s`: expected a "
+                                                      "number",
+                                                      optarg);
+                        o->preserve_fds = (unsigned) n;
+                        break;
+                case OPT_CGROUP:
+                        o->cgroup = optarg;
+                        break;
+                case OPT_IGNORE_PAUSED:
+                        o->ignore_paused = true;
+                        break;
+                case OPT_LABEL:
+                        /* Read and ignored, as the config's AppArmor and SELinux fields. */
+                        break;
                 case 't':
                         o->tty = true;
                         break;
@@ -264,9 +226,58 @@ static void env_set(char **env, size_t *n, char *kv)
 struct exec_process {
         Grpc__Process proc;
         Grpc__User user;
+        Grpc__LinuxCapabilities caps;
         char **env;
+        char **cap_sets[5]; /* owned arrays of caps (the strings are not) */
+        uint32_t *gids;
         Grpc__Spec *file_spec; /* from --process */
 };
+
+/* set (n entries) plus the --cap names, in a new array owned by ep. */
+static char **caps_plus(struct exec_process *ep, int k, char **set, size_t *n,
+                        const struct exec_opts *o)
+{
+        char **v = xzalloc((*n + o->n_caps + 1) * sizeof(char *));
+
+        memcpy(v, set, *n * sizeof(char *));
+        memcpy(v + *n, o->caps, o->n_caps * sizeof(char *));
+        *n += o->n_caps;
+        ep->cap_sets[k] = v;
+        return v;
+}
+
+/* --cap (every set, as runc), --no-new-privs, --additional-gids: on top of either source. */
+static void apply_exec_flags(struct exec_process *ep, const struct exec_opts *o)
+{
+        Grpc__LinuxCapabilities *c = &ep->caps;
+
+        if (o->no_new_privs)
+                ep->proc.nonewprivileges = true;
+        if (o->n_caps) {
+                if (ep->proc.capabilities)
+                        *c = *ep->proc.capabilities;
+                else
+                        *c = (Grpc__LinuxCapabilities) GRPC__LINUX_CAPABILITIES__INIT;
+                c->bounding = caps_plus(ep, 0, c->bounding, &c->n_bounding, o);
+                c->effective = caps_plus(ep, 1, c->effective, &c->n_effective, o);
+                c->inheritable = caps_plus(ep, 2, c->inheritable, &c->n_inheritable, o);
+                c->permitted = caps_plus(ep, 3, c->permitted, &c->n_permitted, o);
+                c->ambient = caps_plus(ep, 4, c->ambient, &c->n_ambient, o);
+                ep->proc.capabilities = c;
+        }
+        if (o->n_gids) {
+                if (ep->proc.user != &ep->user) {
+                        ep->user = ep->proc.user ? *ep->proc.user : (Grpc__User) GRPC__USER__INIT;
+                        ep->proc.user = &ep->user;
+                }
+                ep->gids = xzalloc((ep->user.n_additionalgids + o->n_gids) * sizeof(uint32_t));
+                memcpy(ep->gids, ep->user.additionalgids,
+                       ep->user.n_additionalgids * sizeof(uint32_t));
+                memcpy(ep->gids + ep->user.n_additionalgids, o->gids, o->n_gids * sizeof(uint32_t));
+                ep->user.additionalgids = ep->gids;
+                ep->user.n_additionalgids += o->n_gids;
+        }
+}
 
 static int process_from_file(const char *path, struct exec_process *ep, struct agent_error **err)
 {
@@ -295,8 +306,8 @@ static int parse_user(const char *s, Grpc__User *u, struct agent_error **err)
         return 0;
 }
 
-static int build_process(const struct rt_state *st, const struct exec_opts *o,
-                         struct exec_process *ep, struct agent_error **err)
+static int build_process_base(const struct rt_state *st, const struct exec_opts *o,
+                              struct exec_process *ep, struct agent_error **err)
 {
         const Grpc__Process *base = st->spec->process;
         size_t n_env;
@@ -328,9 +339,22 @@ static int build_process(const struct rt_state *st, const struct exec_opts *o,
         return 0;
 }
 
+static int build_process(const struct rt_state *st, const struct exec_opts *o,
+                         struct exec_process *ep, struct agent_error **err)
+{
+        int r = build_process_base(st, o, ep, err);
+
+        if (r >= 0)
+                apply_exec_flags(ep, o);
+        return r;
+}
+
 static void exec_process_done(struct exec_process *ep)
 {
         free(ep->env);
+        free(ep->gids);
+        for (size_t i = 0; i < ARRAY_SIZE(ep->cap_sets); i++)
+                free(ep->cap_sets[i]);
         if (ep->file_spec)
                 spec_free(ep->file_spec);
 }
@@ -355,8 +379,27 @@ struct exec_run {
         struct seccomp_filter *seccomp;
         struct rt_spawned sp;
         int sync_fd;
+        unsigned preserve_fds;
         char ns_paths[_SPAWN_NS_MAX][64];
 };
+
+/* The container's cgroup, or with --cgroup SUB one below it (runc: processes of one container
+ * stay inside its cgroup). The per-controller form `ctrl:path` is not supported. */
+static int exec_cgroup(const struct rt_state *st, const struct exec_opts *o, struct cgroup **ret,
+                       struct agent_error **err)
+{
+        _cleanup_free_ char *path = NULL;
+
+        if (!o->cgroup)
+                return cgroup_new(CGROUP_ROOT, st->cgroup_path, ret, err);
+        if (strchr(o->cgroup, ':') || strstr(o->cgroup, ".."))
+                return agent_error_setf(err, EINVAL,
+                                        "--cgroup `%s`: expected a path below the container's "
+                                        "cgroup (the controller:path form is not supported)",
+                                        o->cgroup);
+        path = xasprintf("%s/%s", st->cgroup_path, o->cgroup);
+        return cgroup_new(CGROUP_ROOT, path, ret, err);
+}
 
 static int exec_prepare(const struct rt_state *st, const struct exec_opts *o, struct exec_run *x,
                         struct agent_error **err)
@@ -370,13 +413,15 @@ static int exec_prepare(const struct rt_state *st, const struct exec_opts *o, st
                 return agent_error_setf(err, EINVAL, "process.args is empty");
         if (p->cwd && *p->cwd && p->cwd[0] != '/')
                 return agent_error_setf(err, EINVAL, "cwd `%s` must be absolute", p->cwd);
-        if (p->terminal && !o->console_socket)
-                return agent_error_setf(err, EINVAL, "a terminal needs --console-socket");
+        /* Without a socket, a foreground exec relays the terminal itself (runc, crun). */
+        if (p->terminal && !o->console_socket && o->detach)
+                return agent_error_setf(err, EINVAL,
+                                        "a terminal with --detach needs --console-socket");
         if (!p->terminal && o->console_socket)
                 return agent_error_setf(err, EINVAL, "--console-socket needs a terminal (--tty)");
         if (p->terminal && (r = rt_console_open(o->console_socket, p, &x->con, err)) < 0)
                 return r;
-        r = cgroup_new(CGROUP_ROOT, st->cgroup_path, &x->cg, err);
+        r = exec_cgroup(st, o, &x->cg, err);
         if (r >= 0)
                 r = identity_new(p, &x->identity, err);
         if (r >= 0 && st->spec->linux && st->spec->linux->seccomp)
@@ -394,6 +439,7 @@ static int exec_spawn(const struct rt_state *st, struct exec_run *x, struct agen
                 .identity = x->identity,
                 .seccomp = x->seccomp,
                 .terminal = x->ep.proc.terminal,
+                .preserve_fds = x->preserve_fds,
         };
         int r;
 
@@ -411,7 +457,7 @@ static int exec_spawn(const struct rt_state *st, struct exec_run *x, struct agen
                 close_and_reset(&x->con.slave);
         r = rt_spawn_wait(x->sync_fd, false, st->spec, &x->sp, err);
         close_and_reset(&x->sync_fd);
-        if (r >= 0 && x->con.master >= 0)
+        if (r >= 0 && x->con.sock >= 0)
                 r = rt_console_send(&x->con, err);
         return r;
 }
@@ -426,6 +472,13 @@ static void exec_done(struct exec_run *x)
         close_and_reset(&x->sync_fd);
 }
 
+static void exec_opts_done(struct exec_opts *o)
+{
+        free(o->env);
+        free(o->caps);
+        free(o->gids);
+}
+
 int cmd_exec(struct rt_context *ctx, int argc, char **argv)
 {
         _cleanup_error_ struct agent_error *err = NULL;
@@ -435,17 +488,22 @@ int cmd_exec(struct rt_context *ctx, int argc, char **argv)
                 .con = { .sock = -EBADF, .master = -EBADF, .slave = -EBADF },
                 .sync_fd = -EBADF,
         };
+        _cleanup_close_ int master = -EBADF;
         enum rt_status s;
         int r;
 
         if (parse_exec_opts(ctx, argc, argv, &o) != 0) {
-                free(o.env);
+                exec_opts_done(&o);
                 return 1;
         }
         r = rt_state_load(ctx, o.id, &st, &err);
-        if (r >= 0 && (s = rt_status(ctx, st)) != RT_STATUS_RUNNING && s != RT_STATUS_CREATED)
+        /* A paused container would hold the new process frozen before it reports: refused
+         * unless asked (--ignore-paused; the process then runs at `resume`). */
+        if (r >= 0 && (s = rt_status(ctx, st)) != RT_STATUS_RUNNING && s != RT_STATUS_CREATED &&
+            !(s == RT_STATUS_PAUSED && o.ignore_paused))
                 r = agent_error_setf(&err, EINVAL, "cannot exec in a %s container",
                                      rt_status_name(s));
+        x.preserve_fds = o.preserve_fds;
         if (r >= 0)
                 r = exec_prepare(st, &o, &x, &err);
         if (r >= 0)
@@ -454,12 +512,16 @@ int cmd_exec(struct rt_context *ctx, int argc, char **argv)
                 (void) kill(x.sp.pid, SIGKILL);
                 (void) waitpid(x.sp.pid, NULL, 0);
         }
+        master = TAKE_FD(x.con.master);
         exec_done(&x);
-        free(o.env);
+        exec_opts_done(&o);
         if (r < 0) {
                 if (st)
                         agent_error_wrap(&err, "container `%s`: exec", st->id);
-                return rt_fail_error(err);
+                (void) rt_fail_error(err);
+                return RT_EXEC_FAILED;
         }
-        return o.detach ? 0 : rt_wait_child(x.sp.pid);
+        if (o.detach)
+                return 0;
+        return master >= 0 ? rt_console_relay(master, x.sp.pid) : rt_wait_child(x.sp.pid);
 }

@@ -7,6 +7,7 @@
 #include "oci/spec-json.h"
 #include "runtime/runtime.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -70,7 +71,10 @@ int cmd_kill(struct rt_context *ctx, int argc, char **argv)
                 all = true;
         }
         if (optind == argc - 2) {
-                if (rt_parse_signal(argv[argc - 1], &sig) < 0)
+                /* Signal 0 only checks that the process is there (runc and crun allow it). */
+                if (streq(argv[argc - 1], "0"))
+                        sig = 0;
+                else if (rt_parse_signal(argv[argc - 1], &sig) < 0)
                         return rt_fail("unknown signal `%s`", argv[argc - 1]);
                 argc--;
         }
@@ -174,19 +178,65 @@ int cmd_delete(struct rt_context *ctx, int argc, char **argv)
 
 /* ---- ps, pause, resume ---- */
 
-static void print_ps_row(pid_t pid)
+/* The host's ps(1) output (runc's way: `ps -ef` unless arguments follow the id), keeping the
+ * header and the rows whose PID column is one of the container's. */
+static int ps_table(char **ps_args, size_t n_args, const pid_t *pids, size_t n)
 {
-        _cleanup_free_ char *cmd = NULL;
-        char path[64];
-        size_t len = 0;
+        _cleanup_free_ char **argv = xzalloc((n_args + 3) * sizeof(char *));
+        _cleanup_fclose_ FILE *out = NULL;
+        char *line = NULL;
+        size_t cap = 0;
+        int pid_col = -1, fds[2], status = 0;
+        pid_t child;
 
-        snprintf(path, sizeof(path), "/proc/%d/cmdline", (int) pid);
-        if (read_file(path, 4096, &cmd, &len) < 0)
-                cmd = xstrdup("");
-        for (size_t i = 0; i + 1 < len; i++)
-                if (cmd[i] == '\0')
-                        cmd[i] = ' ';
-        printf("%-8d%s\n", (int) pid, cmd);
+        argv[0] = (char *) "ps";
+        if (n_args)
+                memcpy(argv + 1, ps_args, n_args * sizeof(char *));
+        else
+                argv[1] = (char *) "-ef";
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return rt_fail("ps: pipe: %s", strerror(errno));
+        child = fork();
+        if (child == 0) {
+                (void) dup2(fds[1], STDOUT_FILENO);
+                execvp("ps", argv);
+                _exit(127);
+        }
+        close(fds[1]);
+        if (child < 0) {
+                close(fds[0]);
+                return rt_fail("ps: fork: %s", strerror(errno));
+        }
+        out = fdopen(fds[0], "r");
+        for (bool header = true; out && getline(&line, &cap, out) > 0; header = false) {
+                char *copy = xstrdup(line), *save = NULL, *f = strtok_r(copy, " \t\n", &save);
+                int col = 0;
+                long v = -1;
+
+                for (; f && (header ? !streq(f, "PID") : col < pid_col); col++)
+                        f = strtok_r(NULL, " \t\n", &save);
+                if (header)
+                        pid_col = f ? col : -1;
+                else if (f)
+                        v = strtol(f, NULL, 10);
+                for (size_t i = 0; !header && i < n && v >= 0; i++)
+                        if (pids[i] == v) {
+                                fputs(line, stdout);
+                                break;
+                        }
+                if (header)
+                        fputs(line, stdout);
+                free(copy);
+                if (header && pid_col < 0)
+                        break;
+        }
+        free(line);
+        while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (pid_col < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return rt_fail("ps %s: failed or printed no PID column",
+                               n_args ? ps_args[0] : "-ef");
+        return 0;
 }
 
 int cmd_ps(struct rt_context *ctx, int argc, char **argv)
@@ -195,6 +245,7 @@ int cmd_ps(struct rt_context *ctx, int argc, char **argv)
                 { "format", required_argument, NULL, 'f' },
                 { NULL, 0, NULL, 0 },
         };
+        _cleanup_error_ struct agent_error *err = NULL;
         _cleanup_state_ struct rt_state *st = NULL;
         const char *format = "table";
         struct cgroup *cg = NULL;
@@ -209,7 +260,11 @@ int cmd_ps(struct rt_context *ctx, int argc, char **argv)
         }
         if (!streq(format, "table") && !streq(format, "json"))
                 return rt_usage_error(ctx, "invalid format `%s` (table or json)", format);
-        if (load_one(ctx, argc, argv, &st) != 0 || open_cgroup(st, &cg) != 0)
+        if (optind >= argc)
+                return rt_usage_error(ctx, "expects a container id");
+        if (rt_state_load(ctx, argv[optind], &st, &err) < 0)
+                return rt_fail_error(err);
+        if (open_cgroup(st, &cg) != 0)
                 return 1;
         r = cgroup_pids(cg, &pids, &n);
         cgroup_free(cg);
@@ -220,13 +275,13 @@ int cmd_ps(struct rt_context *ctx, int argc, char **argv)
                 for (size_t i = 0; i < n; i++)
                         printf("%s%d", i ? "," : "", (int) pids[i]);
                 fputs("]\n", stdout);
+                r = 0;
         } else {
-                printf("%-8s%s\n", "PID", "CMD");
-                for (size_t i = 0; i < n; i++)
-                        print_ps_row(pids[i]);
+                fflush(stdout);
+                r = ps_table(argv + optind + 1, (size_t) (argc - optind - 1), pids, n);
         }
         free(pids);
-        return 0;
+        return r;
 }
 
 static int pause_resume(struct rt_context *ctx, int argc, char **argv, bool pause)
@@ -275,41 +330,202 @@ static int read_resources(const char *file, Grpc__Spec **ret, struct agent_error
                                        SPEC_FRAGMENT_RESOURCES, ret, err);
 }
 
+/* runc's update flags, applied on top of --resources. */
+enum {
+        UPD_RESOURCES = 'r',
+        UPD_CPU_PERIOD = 256,
+        UPD_CPU_QUOTA,
+        UPD_CPU_SHARE,
+        UPD_CPU_RT_PERIOD,
+        UPD_CPU_RT_RUNTIME,
+        UPD_CPUSET_CPUS,
+        UPD_CPUSET_MEMS,
+        UPD_MEMORY,
+        UPD_MEMORY_RESERVATION,
+        UPD_MEMORY_SWAP,
+        UPD_KERNEL_MEMORY,
+        UPD_KERNEL_MEMORY_TCP,
+        UPD_PIDS_LIMIT,
+        UPD_BLKIO_WEIGHT,
+};
+
+struct update_flags {
+        Grpc__LinuxResources res;
+        Grpc__LinuxCPU cpu;
+        Grpc__LinuxMemory mem;
+        Grpc__LinuxPids pids;
+        Grpc__LinuxBlockIO blkio;
+};
+
+/* A byte count as runc takes it: a number with an optional k/m/g/t suffix (binary, an optional
+ * trailing "b"), or -1 for no limit. */
+static int parse_bytes(const char *s, int64_t *ret)
+{
+        static const char units[] = "kmgt";
+        char *end = NULL;
+        long long v;
+        const char *u;
+
+        errno = 0;
+        v = strtoll(s, &end, 10);
+        if (errno || end == s || v < -1)
+                return -EINVAL;
+        if (*end && (u = strchr(units, tolower((unsigned char) *end))) && v > 0) {
+                for (long i = 0; i <= u - units; i++) {
+                        if (v > INT64_MAX / 1024)
+                                return -ERANGE;
+                        v *= 1024;
+                }
+                end++;
+        }
+        if (*end == 'b' || *end == 'B')
+                end++;
+        if (*end)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+static int update_flag(struct update_flags *u, int c, const char *arg)
+{
+        int64_t v = 0;
+        int r = 0;
+
+        if (c == UPD_CPUSET_CPUS || c == UPD_CPUSET_MEMS) {
+                *(c == UPD_CPUSET_CPUS ? &u->cpu.cpus : &u->cpu.mems) = (char *) arg;
+                u->res.cpu = &u->cpu;
+                return 0;
+        }
+        if (c >= UPD_MEMORY && c <= UPD_KERNEL_MEMORY_TCP)
+                r = parse_bytes(arg, &v);
+        else
+                r = parse_i64(arg, 10, &v);
+        if (r < 0 || (v < 0 && c != UPD_CPU_QUOTA && c != UPD_CPU_RT_RUNTIME && v != -1))
+                return -EINVAL;
+        switch (c) {
+        case UPD_CPU_PERIOD:
+                u->cpu.period = (uint64_t) v;
+                break;
+        case UPD_CPU_QUOTA:
+                u->cpu.quota = v;
+                break;
+        case UPD_CPU_SHARE:
+                u->cpu.shares = (uint64_t) v;
+                break;
+        case UPD_CPU_RT_PERIOD:
+                u->cpu.realtimeperiod = (uint64_t) v;
+                break;
+        case UPD_CPU_RT_RUNTIME:
+                u->cpu.realtimeruntime = v;
+                break;
+        case UPD_MEMORY:
+                u->mem.limit = v;
+                break;
+        case UPD_MEMORY_RESERVATION:
+                u->mem.reservation = v;
+                break;
+        case UPD_MEMORY_SWAP:
+                u->mem.swap = v;
+                break;
+        case UPD_KERNEL_MEMORY:
+                u->mem.kernel = v;
+                break;
+        case UPD_KERNEL_MEMORY_TCP:
+                u->mem.kerneltcp = v;
+                break;
+        case UPD_PIDS_LIMIT:
+                u->pids.limit = v;
+                break;
+        case UPD_BLKIO_WEIGHT:
+                if (v > UINT16_MAX)
+                        return -ERANGE;
+                u->blkio.weight = (uint32_t) v;
+                break;
+        default:
+                return -EINVAL;
+        }
+        if (c <= UPD_CPU_RT_RUNTIME)
+                u->res.cpu = &u->cpu;
+        else if (c <= UPD_KERNEL_MEMORY_TCP)
+                u->res.memory = &u->mem;
+        else if (c == UPD_PIDS_LIMIT)
+                u->res.pids = &u->pids;
+        else
+                u->res.blockio = &u->blkio;
+        return 0;
+}
+
+static int update_apply(const struct rt_state *st, const Grpc__LinuxResources *res)
+{
+        _cleanup_error_ struct agent_error *err = NULL;
+        struct cgroup *cg = NULL;
+        int r;
+
+        if (open_cgroup(st, &cg) != 0)
+                return 1;
+        r = cgroup_apply(cg, res, &err);
+        cgroup_free(cg);
+        if (r < 0)
+                return rt_fail("container `%s`: update resources: %s", st->id, err->msg);
+        return 0;
+}
+
 int cmd_update(struct rt_context *ctx, int argc, char **argv)
 {
         static const struct option options[] = {
-                { "resources", required_argument, NULL, 'r' },
+                { "resources", required_argument, NULL, UPD_RESOURCES },
+                { "cpu-period", required_argument, NULL, UPD_CPU_PERIOD },
+                { "cpu-quota", required_argument, NULL, UPD_CPU_QUOTA },
+                { "cpu-share", required_argument, NULL, UPD_CPU_SHARE },
+                { "cpu-rt-period", required_argument, NULL, UPD_CPU_RT_PERIOD },
+                { "cpu-rt-runtime", required_argument, NULL, UPD_CPU_RT_RUNTIME },
+                { "cpuset-cpus", required_argument, NULL, UPD_CPUSET_CPUS },
+                { "cpuset-mems", required_argument, NULL, UPD_CPUSET_MEMS },
+                { "memory", required_argument, NULL, UPD_MEMORY },
+                { "memory-reservation", required_argument, NULL, UPD_MEMORY_RESERVATION },
+                { "memory-swap", required_argument, NULL, UPD_MEMORY_SWAP },
+                { "kernel-memory", required_argument, NULL, UPD_KERNEL_MEMORY },
+                { "kernel-memory-tcp", required_argument, NULL, UPD_KERNEL_MEMORY_TCP },
+                { "pids-limit", required_argument, NULL, UPD_PIDS_LIMIT },
+                { "blkio-weight", required_argument, NULL, UPD_BLKIO_WEIGHT },
                 { NULL, 0, NULL, 0 },
         };
         _cleanup_error_ struct agent_error *err = NULL;
         _cleanup_state_ struct rt_state *st = NULL;
         _cleanup_(spec_freep) Grpc__Spec *res = NULL;
+        struct update_flags u = { .res = GRPC__LINUX_RESOURCES__INIT,
+                                  .cpu = GRPC__LINUX_CPU__INIT,
+                                  .mem = GRPC__LINUX_MEMORY__INIT,
+                                  .pids = GRPC__LINUX_PIDS__INIT,
+                                  .blkio = GRPC__LINUX_BLOCK_IO__INIT };
         const char *file = NULL;
-        struct cgroup *cg = NULL;
+        bool flags = false;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "+:r:", options, NULL)) >= 0) {
-                if (c != 'r')
+        /* Flags may follow the id (`update ID --memory 1M`, as runc takes them): permute. */
+        while ((c = getopt_long(argc, argv, ":r:", options, NULL)) >= 0) {
+                if (c == UPD_RESOURCES)
+                        file = optarg;
+                else if (c == ':' || c == '?')
                         return rt_usage_error(ctx, "bad option `%s`", argv[optind - 1]);
-                file = optarg;
+                else if (update_flag(&u, c, optarg) < 0)
+                        return rt_usage_error(ctx, "%s `%s`: invalid value", argv[optind - 2],
+                                              optarg);
+                else
+                        flags = true;
         }
-        if (!file)
-                return rt_usage_error(ctx, "--resources FILE is required");
+        if (!file && !flags)
+                return rt_usage_error(ctx, "--resources FILE or a resource flag is required");
         if (load_one(ctx, argc, argv, &st) != 0)
                 return 1;
         if (rt_status(ctx, st) == RT_STATUS_STOPPED)
                 return rt_fail("container `%s` is stopped", st->id);
-        if (read_resources(file, &res, &err) < 0)
+        if (file && read_resources(file, &res, &err) < 0)
                 return rt_fail_error(err);
-        if (!res->linux || !res->linux->resources)
-                return 0;
-        if (open_cgroup(st, &cg) != 0)
-                return 1;
-        r = cgroup_apply(cg, res->linux->resources, &err);
-        cgroup_free(cg);
-        if (r < 0)
-                return rt_fail("container `%s`: update resources: %s", st->id, err->msg);
-        return 0;
+        if (res && res->linux && res->linux->resources &&
+            (r = update_apply(st, res->linux->resources)) != 0)
+                return r;
+        return flags ? update_apply(st, &u.res) : 0;
 }
 
 /* ---- spec ---- */

@@ -10,8 +10,11 @@
  *   main.c            options, command table, logging (--log, --log-format, --debug)
  *   runtime-state.c   <root>/<id>/state.json, status, the OCI state JSON; state, list
  *   runtime-create.c  bundle, namespaces, cgroup, spawn, sync messages; create, start, run
- *   runtime-exec.c    exec; the console (pty + SCM_RIGHTS); waiting for a child
+ *   runtime-exec.c    exec; waiting for a child
+ *   runtime-console.c the console: pty + SCM_RIGHTS, or relayed by the runtime itself
  *   runtime-ops.c     kill, delete, ps, pause, resume, update, spec
+ *   runtime-features.c the OCI features document
+ *   runtime-events.c  events: stats and OOM events as JSON lines
  *   runtime-hooks.c   OCI hooks in the runtime namespace, state JSON on stdin
  */
 
@@ -25,6 +28,8 @@
 
 #define RT_DEFAULT_ROOT "/run/cata-runtime"
 #define RT_OCI_VERSION  "1.0.2"
+/* exec's own failures (not the process's exit code), as runc reports them. */
+#define RT_EXEC_FAILED 255
 
 struct rt_context {
         const char *root;    /* --root: state directories live in <root>/<id> */
@@ -110,13 +115,15 @@ struct rt_spawned {
  * maps from spec when asked. Reaps stage 1. On failure the children are killed and reaped. */
 int rt_spawn_wait(int sync_fd, bool init, const Grpc__Spec *spec, struct rt_spawned *sp,
                   struct agent_error **err);
+/* SIGKILL and a bounded wait (2 s) for one child. */
+void rt_kill_reap(pid_t pid);
 /* Kills what is left of a container, waits briefly for the init to go, destroys the cgroup,
  * runs poststop hooks (warnings only) and removes the state directory. */
 void rt_destroy(const struct rt_context *ctx, struct rt_state *st);
 
-/* runtime-exec.c */
-/* A pty for a terminal process; the console socket is connected first so a bad one fails
- * before anything runs. */
+/* runtime-console.c */
+/* A pty for a terminal process; the console socket (when socket_path is not NULL) is connected
+ * first so a bad one fails before anything runs. */
 struct rt_console {
         int sock;
         int master;
@@ -128,6 +135,12 @@ int rt_console_send(struct rt_console *con, struct agent_error **err);
 void rt_console_close(struct rt_console *con);
 /* Sets the container's stdio: the pty slave, or the runtime's own 0, 1, 2 (-1 when closed). */
 void rt_stdio_for(const struct rt_console *con, int stdio[3]);
+/* No console socket: relays stdin to the master and the master to stdout (the caller's
+ * terminal in raw mode, its size copied on SIGWINCH; other signals forwarded) until pid exits,
+ * then drains the master. Returns the exit code like rt_wait_child(). */
+int rt_console_relay(int master, pid_t pid);
+
+/* runtime-exec.c */
 /* Waits for a child, forwarding SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1/2 and SIGWINCH to it.
  * Returns the exit code (128 + signal when killed). */
 int rt_wait_child(pid_t pid);
@@ -147,6 +160,8 @@ int cmd_pause(struct rt_context *ctx, int argc, char **argv);
 int cmd_resume(struct rt_context *ctx, int argc, char **argv);
 int cmd_update(struct rt_context *ctx, int argc, char **argv);
 int cmd_spec(struct rt_context *ctx, int argc, char **argv);
+int cmd_features(struct rt_context *ctx, int argc, char **argv);
+int cmd_events(struct rt_context *ctx, int argc, char **argv);
 
 /* main.c: a usage error for the current command (prints its usage line), returns 1. */
 int rt_usage_error(const struct rt_context *ctx, const char *fmt, ...)

@@ -4,6 +4,7 @@
 #include "base/cleanup.h"
 #include "base/util.h"
 #include "storage/storage.h"
+#include "devices/devspec.h"
 
 #include <errno.h>
 #include <string.h>
@@ -36,8 +37,10 @@ enum storage_driver storage_driver_from_name(const char *name)
 
 const char *const *storage_drivers(void)
 {
-        static const char *const names[] = { "ephemeral", "local",          "virtio-fs", "9p",
-                                             "overlayfs", "watchable-bind", "bind",      NULL };
+        static const char *const names[] = {
+                "ephemeral", "local", "virtio-fs", "9p",   "overlayfs", "watchable-bind",
+                "bind",      "blk",   "mmioblk",   "scsi", "nvdimm",    NULL,
+        };
         return names;
 }
 
@@ -207,6 +210,10 @@ static int check_kata_options(const Grpc__Storage *s, enum storage_driver d,
                 const char *o = s->driver_options[i];
                 if (startswith(o, STORAGE_DOPT_OVERLAY_MKDIR) && d == STORAGE_DRIVER_OVERLAYFS)
                         continue;
+                /* Checked (and an encryption key refused) by devices_check_block_storage(). */
+                if (d == STORAGE_DRIVER_BLOCK &&
+                    (streq(o, DEVICES_DOPT_CREATE_FS) || startswith(o, DEVICES_DOPT_ENCRYPTION)))
+                        continue;
                 return agent_error_setf(err, EINVAL, "unknown driver option `%s` for driver `%s`",
                                         o, s->driver);
         }
@@ -320,8 +327,9 @@ static int check_driver_fields(const Grpc__Storage *s, enum storage_driver d, co
         case STORAGE_DRIVER_WATCHABLE_BIND:
         case STORAGE_DRIVER_BIND:
                 return check_path_field("source", s->source, run_dir, err);
-        case STORAGE_DRIVER_UNKNOWN:
         case STORAGE_DRIVER_BLOCK:
+                return devices_check_block_storage(s, err);
+        case STORAGE_DRIVER_UNKNOWN:
                 break;
         }
         if (d == STORAGE_DRIVER_EPHEMERAL || d == STORAGE_DRIVER_LOCAL) {
@@ -354,11 +362,6 @@ int storage_check(const Grpc__Storage *s, const char *run_dir, const char *owner
 
         if (d == STORAGE_DRIVER_UNKNOWN)
                 return agent_error_setf(err, EINVAL, "unknown storage driver `%s`", s->driver);
-        if (d == STORAGE_DRIVER_BLOCK)
-                return agent_error_setf(err, EOPNOTSUPP,
-                                        "storage driver `%s` needs block device support, which "
-                                        "this agent does not have yet",
-                                        s->driver);
         if (check_path_field("mount_point", s->mount_point, run_dir, err) < 0 ||
             check_not_agent_state(s->mount_point, run_dir, err) < 0)
                 return -EINVAL;

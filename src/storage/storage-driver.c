@@ -389,6 +389,19 @@ static int setup_bind(struct agent *a, struct storage_entry *e, const Grpc__Stor
         return set_fs_group(a, s, err);
 }
 
+/* blk, mmioblk, scsi, nvdimm: devices_prepare() found the device and rewrote the source to its
+ * /dev node (and made the file system when asked), so this is a plain mount. */
+static int setup_block(struct agent *a, struct storage_entry *e, const Grpc__Storage *s,
+                       struct agent_error **err)
+{
+        struct stat st;
+
+        if (!startswith(s->source, "/dev/") || stat(s->source, &st) < 0 || !S_ISBLK(st.st_mode))
+                return agent_error_setf(err, ENOTBLK, "`source` `%s` is not a block device",
+                                        s->source);
+        return mount_generic(a, e, s, s->fstype, NULL, err);
+}
+
 int storage_driver_setup(struct agent *a, struct storage_entry *e, const Grpc__Storage *s,
                          const char *owner, struct agent_error **err)
 {
@@ -408,6 +421,7 @@ int storage_driver_setup(struct agent *a, struct storage_entry *e, const Grpc__S
         case STORAGE_DRIVER_BIND:
                 return setup_bind(a, e, s, err);
         case STORAGE_DRIVER_BLOCK:
+                return setup_block(a, e, s, err);
         case STORAGE_DRIVER_UNKNOWN:
                 break;
         }

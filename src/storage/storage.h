@@ -127,7 +127,7 @@ enum storage_driver {
         STORAGE_DRIVER_OVERLAYFS,
         STORAGE_DRIVER_WATCHABLE_BIND,
         STORAGE_DRIVER_BIND,
-        STORAGE_DRIVER_BLOCK, /* blk, mmioblk, scsi, nvdimm, blk-ccw: not yet */
+        STORAGE_DRIVER_BLOCK, /* blk, mmioblk, scsi, nvdimm (blk-ccw: s390x only, refused) */
 };
 enum storage_driver storage_driver_from_name(const char *name);
 

@@ -41,6 +41,7 @@ struct ttrpc_conn {
         size_t wq_bytes; /* bytes still to write */
         size_t wq_cost;  /* memory held by the queue */
         bool read_paused;
+        bool held; /* reading stopped from above */
         bool failed;
 };
 
@@ -52,7 +53,7 @@ static void conn_update_events(struct ttrpc_conn *c)
                 return;
         if (c->read_paused && c->wq_cost < TTRPC_CONN_WQ_LOW)
                 c->read_paused = false;
-        if (!c->read_paused)
+        if (!c->read_paused && !c->held)
                 ev |= EPOLLIN;
         if (c->wq_bytes > 0)
                 ev |= EPOLLOUT;
@@ -77,6 +78,12 @@ static void conn_fail(struct ttrpc_conn *c)
         c->failed = true;
         (void) loop_io_set_events(c->io, 0);
         c->close_timer = loop_add_timer(c->loop, 0, conn_close_cb, c);
+}
+
+void ttrpc_conn_hold(struct ttrpc_conn *c, bool hold)
+{
+        c->held = hold;
+        conn_update_events(c);
 }
 
 void ttrpc_conn_close(struct ttrpc_conn *c)
@@ -292,7 +299,7 @@ static void conn_read(struct ttrpc_conn *c)
         uint8_t buf[CONN_READ_CHUNK];
 
         /* Bounded work per wake-up so one busy client cannot starve the others. */
-        for (int i = 0; i < 16 && !c->failed && !c->read_paused; i++) {
+        for (int i = 0; i < 16 && !c->failed && !c->read_paused && !c->held; i++) {
                 ssize_t n = read(c->fd, buf, sizeof(buf));
                 if (n < 0) {
                         if (errno == EINTR)

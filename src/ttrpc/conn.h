@@ -55,6 +55,10 @@ int ttrpc_conn_send_response(struct ttrpc_conn *c, uint32_t stream_id, int code,
 int ttrpc_conn_send_response_iov(struct ttrpc_conn *c, uint32_t stream_id,
                                  const struct iovec *payload, size_t n);
 
+/* Stops (hold) or resumes reading requests, whatever the write queue says: back-pressure from
+ * above (parked request bytes over their budget, see rpc/call.h). */
+void ttrpc_conn_hold(struct ttrpc_conn *c, bool hold);
+
 /* Closes now-ish (deferred like a failure). */
 void ttrpc_conn_close(struct ttrpc_conn *c);
 

@@ -57,6 +57,10 @@ int rpc_code_from_name(const char *name)
         return -EINVAL;
 }
 
+/* Every errno the engine (mounts, namespaces, cgroups, seccomp, exec, netlink, devices) can
+ * return, by what the caller can do about it: fix the request (INVALID_ARGUMENT), wait or fix
+ * the guest's state (FAILED_PRECONDITION), free resources (RESOURCE_EXHAUSTED), retry
+ * (UNAVAILABLE, ABORTED). Only errors that are the agent's own fault stay INTERNAL. */
 enum rpc_code rpc_code_from_errno(int errno_)
 {
         switch (errno_) {
@@ -66,23 +70,51 @@ enum rpc_code rpc_code_from_errno(int errno_)
         case ESRCH:
         case ENODEV:
         case ENXIO:
+        case ENODATA:
+        case ENOKEY:
+        case ENOMEDIUM:
                 return RPC_NOT_FOUND;
         case EEXIST:
+        case EADDRINUSE:
                 return RPC_ALREADY_EXISTS;
         case EINVAL:
         case E2BIG:
         case ENAMETOOLONG:
         case EBADMSG:
         case ERANGE:
+        case ENOTDIR:
+        case EISDIR:
+        case ELOOP:
+        case EDOM:
+        case EILSEQ:
+        case ENOEXEC:
+        case ENOTTY:
+        case ENOTBLK:
+        case ESPIPE:
+        case ENOTSOCK:
+        case EDESTADDRREQ:
+        case EADDRNOTAVAIL:
+        case EBADF:
                 return RPC_INVALID_ARGUMENT;
+        case EOVERFLOW:
+                return RPC_OUT_OF_RANGE;
         case ETIMEDOUT:
         case ETIME:
                 return RPC_DEADLINE_EXCEEDED;
         case ENOSYS:
         case EOPNOTSUPP:
+        case EPROTONOSUPPORT:
+        case EAFNOSUPPORT:
+        case EPFNOSUPPORT:
+        case ESOCKTNOSUPPORT:
+        case ENOPROTOOPT:
+        case ENOPKG:
                 return RPC_UNIMPLEMENTED;
         case EPERM:
         case EACCES:
+        case EKEYREJECTED:
+        case EKEYREVOKED:
+        case EKEYEXPIRED:
                 return RPC_PERMISSION_DENIED;
         case ENOSPC:
         case EMFILE:
@@ -90,18 +122,48 @@ enum rpc_code rpc_code_from_errno(int errno_)
         case ENOMEM:
         case EMSGSIZE:
         case EFBIG:
+        case EDQUOT:
+        case EMLINK:
+        case ENOBUFS:
+        case ENOLCK:
+        case EUSERS:
                 return RPC_RESOURCE_EXHAUSTED;
         case EBUSY:
         case EALREADY:
         case ENOTEMPTY:
+        case EROFS:
+        case ETXTBSY:
+        case EXDEV:
+        case EISCONN:
+        case EINPROGRESS:
+        case ENOTUNIQ:
+        case ENETUNREACH: /* a route whose gateway the guest cannot reach */
+        case EHOSTUNREACH:
+        case ENETDOWN:
                 return RPC_FAILED_PRECONDITION;
         case ECANCELED:
                 return RPC_CANCELLED;
+        case EINTR:
+        case EDEADLK:
+        case ECHILD:
+                return RPC_ABORTED;
         case EAGAIN:
         case ECONNRESET:
         case EPIPE:
+        case ENOTCONN:
+        case ECONNREFUSED:
+        case ECONNABORTED:
+        case EHOSTDOWN:
+        case ENETRESET:
+        case ESHUTDOWN:
+        case ESTALE:
+        case ENOLINK:
+        case ENONET:
                 return RPC_UNAVAILABLE;
+        case EUCLEAN:
+                return RPC_DATA_LOSS;
         default:
+                /* EIO, EFAULT, EPROTO and anything unforeseen: the agent's own failure. */
                 return RPC_INTERNAL;
         }
 }

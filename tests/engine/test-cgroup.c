@@ -935,6 +935,19 @@ static void test_v2_on_unified(void **state)
                 err = agent_error_free(err);
         }
 
+        /* net_cls/net_prio exist only in v1: refused, naming the field, never dropped. */
+        {
+                Grpc__LinuxResources nres = GRPC__LINUX_RESOURCES__INIT;
+                Grpc__LinuxNetwork net = GRPC__LINUX_NETWORK__INIT;
+
+                net.classid = 0x100001;
+                nres.network = &net;
+                assert_int_equal(cgroup_apply(cg, &nres, &err), -EOPNOTSUPP);
+                assert_non_null(strstr(err->msg, "linux.resources.network.classID: cgroup "
+                                                 "controller `net_cls` is not available"));
+                err = agent_error_free(err);
+        }
+
         child = spawn_child(&go, &ready);
         assert_ok(cgroup_enter(cg, child, &err), err);
         child_go(go, ready);
@@ -959,6 +972,62 @@ static void test_v2_on_unified(void **state)
         reap_killed(child);
         destroy_ok(cg);
         assert_false(exists(dir));
+}
+
+/* Opens path (read) from a child moved into the cgroup: 0, or the errno. */
+static int open_in(struct cgroup *cg, const char *path)
+{
+        int status;
+        pid_t pid = fork();
+
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                struct agent_error *err = NULL;
+                int fd;
+                if (cgroup_enter(cg, getpid(), &err) < 0)
+                        _exit(100);
+                fd = open(path, O_RDONLY | O_CLOEXEC);
+                _exit(fd < 0 ? errno : 0);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_not_equal(WEXITSTATUS(status), 100);
+        return WEXITSTATUS(status);
+}
+
+/* v2: the rules become an eBPF device program; the kernel enforces it on the next open. */
+static void test_devices_v2(void **state)
+{
+        Grpc__LinuxResources res = GRPC__LINUX_RESOURCES__INIT;
+        Grpc__LinuxDeviceCgroup d[1];
+        Grpc__LinuxDeviceCgroup *dp[1] = { &d[0] };
+        const struct cgroup_device_rule kmsg = { true, 'c', 1, 11, "r" };
+        _cleanup_free_ char *path = xasprintf("%s/dev2", top);
+        struct cgroup *cg;
+
+        (void) state;
+        require_root();
+        if (!hybrid() || access("/dev/kmsg", F_OK) < 0)
+                skip();
+        cg = new_cgroup(UNIFIED, path);
+        assert_int_equal(cgroup_get_mode(cg), CGROUP_MODE_V2);
+        d[0] = device(false, "a", 0, 0, "rwm");
+        res.devices = dp;
+        res.n_devices = 1;
+        apply_ok(cg, &res);
+        assert_int_equal(open_in(cg, "/dev/null"), 0); /* a default device */
+        assert_int_equal(open_in(cg, "/dev/kmsg"), EPERM);
+        /* The agent's exact rule for a found device; the new program replaces the old one. */
+        cgroup_set_extra_device_rules(cg, &kmsg, 1);
+        apply_ok(cg, &res);
+        assert_int_equal(open_in(cg, "/dev/kmsg"), 0);
+        assert_int_equal(open_in(cg, "/dev/null"), 0);
+        /* Allow-all again: no rule denies. */
+        cgroup_set_extra_device_rules(cg, NULL, 0);
+        d[0] = device(true, "a", 0, 0, "rwm");
+        apply_ok(cg, &res);
+        assert_int_equal(open_in(cg, "/dev/kmsg"), 0);
+        destroy_ok(cg);
 }
 
 /* Run as a group so the hybrid root's subtree_control is put back once, at the end. */
@@ -1002,6 +1071,7 @@ int main(void)
                 cmocka_unit_test_teardown(test_devices_v1, teardown),
                 cmocka_unit_test_teardown(test_blkio_and_hugetlb, teardown),
                 cmocka_unit_test_teardown(test_v2_on_unified, teardown),
+                cmocka_unit_test_teardown(test_devices_v2, teardown),
                 cmocka_unit_test_teardown(test_new_rollback, teardown),
         };
 

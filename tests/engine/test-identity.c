@@ -306,6 +306,29 @@ static void test_validation(void **state)
         b.user.additionalgids = too_many;
         expect_error(&b.proc, "process.user.additionalGids: 65537 groups, more than the "
                               "kernel's limit of 65536");
+
+        /* (uid_t) -1 means "unchanged" to setresuid: the process would stay root. */
+        builder_nobody(&b);
+        b.user.uid = 4294967295u;
+        expect_error(&b.proc, "process.user.uid: 4294967295 is not a valid uid (it means "
+                              "\"unchanged\" to the kernel)");
+        builder_nobody(&b);
+        b.user.gid = 4294967295u;
+        expect_error(&b.proc, "process.user.gid: 4294967295 is not a valid gid (it means "
+                              "\"unchanged\" to the kernel)");
+        static uint32_t gids[] = { 10, 4294967295u };
+        builder_nobody(&b);
+        b.user.n_additionalgids = ARRAY_SIZE(gids);
+        b.user.additionalgids = gids;
+        expect_error(&b.proc, "process.user.additionalGids[1]: 4294967295 is not a valid gid");
+        /* The largest real id is fine. */
+        builder_nobody(&b);
+        b.user.uid = 4294967294u;
+        b.user.gid = 4294967294u;
+        _cleanup_error_ struct agent_error *err = NULL;
+        struct identity *id = NULL;
+        assert_int_equal(identity_new(&b.proc, &id, &err), 0);
+        identity_free(id);
 }
 
 static void test_valid_edge_cases(void **state)

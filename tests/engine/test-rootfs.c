@@ -449,7 +449,7 @@ static int container_init(const Grpc__Spec *spec, const char *checks, int errfd)
         char *envp[] = { (char *) "PATH=/bin:/sbin:/usr/bin:/usr/sbin", NULL };
         int r;
 
-        r = rootfs_setup(spec, env.rootfs, e.what, sizeof(e.what));
+        r = rootfs_setup(spec, env.rootfs, NULL, NULL, e.what, sizeof(e.what));
         if (r < 0) {
                 e.err = -r;
                 (void) !write(errfd, &e, sizeof(e));

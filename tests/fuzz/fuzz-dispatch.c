@@ -21,16 +21,17 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Anything that would create processes, mounts or cgroups, write files, or change the machine's
- * network, clock or random pool, stays out of the fuzzer's reach (fuzz-create, fuzz-sandbox,
- * fuzz-storage and fuzz-network cover those requests' checks); the rest (routing, decoding,
- * lookups of unknown containers, listing) runs for real. */
+ * network, clock or random pool, or bring hardware up (hotplug, swap), stays out of the fuzzer's
+ * reach (fuzz-create, fuzz-sandbox, fuzz-storage and fuzz-network cover those requests' checks);
+ * the rest (routing, decoding, lookups of unknown containers, listing) runs for real. */
 static bool fuzz_policy(const char *service, const char *method)
 {
         static const char *const blocked[] = {
-                "CreateContainer", "ExecProcess", "UpdateInterface",       "UpdateRoutes",
-                "AddARPNeighbors", "SetIPTables", "GetIPTables",           "CreateSandbox",
-                "DestroySandbox",  "CopyFile",    "UpdateEphemeralMounts", "SetGuestDateTime",
-                "ReseedRandomDev",
+                "CreateContainer", "ExecProcess",  "UpdateInterface",       "UpdateRoutes",
+                "AddARPNeighbors", "SetIPTables",  "GetIPTables",           "CreateSandbox",
+                "DestroySandbox",  "CopyFile",     "UpdateEphemeralMounts", "SetGuestDateTime",
+                "ReseedRandomDev", "OnlineCPUMem", "MemHotplugByProbe",     "AddSwap",
+                "AddSwapPath",     "ResizeVolume",
         };
 
         (void) service;

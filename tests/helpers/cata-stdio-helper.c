@@ -7,6 +7,8 @@
  *   gen N          write N bytes of the pattern to stdout (blocking)
  *   inter N        N numbered lines alternately to stdout and stderr
  *   pipesize       print F_GETPIPE_SZ of stdout
+ *   winsize        print the terminal size of stdin as the kernel has it ("rows cols"; busybox's
+ *                  stty shows 24 80 for anything from 30000 up)
  *
  * The pattern is pattern_byte(i) for the i-th byte of the whole output, so a reader can check
  * order and completeness without keeping the data.
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 static uint8_t pattern_byte(uint64_t i)
@@ -99,6 +102,13 @@ int main(int argc, char **argv)
                 printf("%d\n", fcntl(1, F_GETPIPE_SZ));
                 return 0;
         }
-        fprintf(stderr, "usage: cata-stdio-helper burst N...|gen N|inter N|pipesize\n");
+        if (argc == 2 && strcmp(argv[1], "winsize") == 0) {
+                struct winsize ws;
+                if (ioctl(0, TIOCGWINSZ, &ws) < 0)
+                        return 1;
+                printf("%u %u\n", ws.ws_row, ws.ws_col);
+                return 0;
+        }
+        fprintf(stderr, "usage: cata-stdio-helper burst N...|gen N|inter N|pipesize|winsize\n");
         return 2;
 }

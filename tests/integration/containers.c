@@ -12,6 +12,7 @@
 #include "agent.pb-c.h"
 #include "empty.pb-c.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,4 +316,65 @@ void ct_sh(struct ttrpc_client *c, const char *id, const char *script, char **ou
         free(escaped);
         spec = ct_spec(id, args, NULL, NULL, NULL);
         ct_run(c, id, spec, out, NULL, status);
+}
+
+unsigned ct_count_dir(const char *path)
+{
+        DIR *d = opendir(path);
+        unsigned n = 0;
+        struct dirent *de;
+
+        assert_non_null(d);
+        while ((de = readdir(d)))
+                n += de->d_name[0] != '.';
+        closedir(d);
+        return n;
+}
+
+unsigned ct_count_subdirs(const char *path)
+{
+        DIR *d = opendir(path);
+        unsigned n = 0;
+        struct dirent *de;
+
+        if (!d)
+                return 0;
+        while ((de = readdir(d)))
+                n += de->d_name[0] != '.' && de->d_type == DT_DIR;
+        closedir(d);
+        return n;
+}
+
+unsigned ct_count_children(pid_t parent)
+{
+        DIR *d = opendir("/proc");
+        unsigned n = 0;
+        struct dirent *de;
+
+        while ((de = readdir(d))) {
+                char path[300], *text = NULL, *p;
+                if (de->d_name[0] < '0' || de->d_name[0] > '9')
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+                if (read_file(path, 4096, &text, NULL) < 0)
+                        continue;
+                p = strrchr(text, ')');
+                if (p && strtol(p + 4, NULL, 10) == parent)
+                        n++;
+                free(text);
+        }
+        closedir(d);
+        return n;
+}
+
+unsigned ct_count_mounts_of_run_dir(void)
+{
+        _cleanup_free_ char *text = NULL;
+        _cleanup_free_ char *dir = xasprintf("%s/", ct_run_dir());
+        unsigned n = 0;
+
+        assert_int_equal(read_file("/proc/self/mountinfo", 16u << 20, &text, NULL), 0);
+        for (char *p = strstr(text, dir); p; p = strstr(p + 1, dir))
+                n++;
+        return n;
 }

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <sys/types.h>
+
 #include "ttrpc/client.h"
 
 /* The parent cgroup of this test process's containers: "cata-it-<pid>", so that two test
@@ -57,3 +59,13 @@ void ct_run(struct ttrpc_client *c, const char *id, const char *spec_json, char 
             int *status);
 /* ct_run with the default spec and `sh -c script`. */
 void ct_sh(struct ttrpc_client *c, const char *id, const char *script, char **out, int *status);
+
+/* Entries of a directory (not . and ..); asserts it exists. */
+unsigned ct_count_dir(const char *path);
+/* Subdirectories of a directory (0 when it does not exist). */
+unsigned ct_count_subdirs(const char *path);
+/* Processes whose parent is `parent`. */
+unsigned ct_count_children(pid_t parent);
+/* Mounts under this test's run dir (bundles, the sandbox's namespaces): other processes on the
+ * machine may mount and unmount elsewhere meanwhile. */
+unsigned ct_count_mounts_of_run_dir(void);

@@ -502,69 +502,6 @@ static void test_remove_running(void **state)
         ttrpc_status_done(&st);
 }
 
-static unsigned count_dir(const char *path)
-{
-        DIR *d = opendir(path);
-        unsigned n = 0;
-        struct dirent *de;
-
-        assert_non_null(d);
-        while ((de = readdir(d)))
-                n += de->d_name[0] != '.';
-        closedir(d);
-        return n;
-}
-
-static unsigned count_subdirs(const char *path)
-{
-        DIR *d = opendir(path);
-        unsigned n = 0;
-        struct dirent *de;
-
-        if (!d)
-                return 0;
-        while ((de = readdir(d)))
-                n += de->d_name[0] != '.' && de->d_type == DT_DIR;
-        closedir(d);
-        return n;
-}
-
-static unsigned count_children(pid_t parent)
-{
-        DIR *d = opendir("/proc");
-        unsigned n = 0;
-        struct dirent *de;
-
-        while ((de = readdir(d))) {
-                char path[300], *text = NULL, *p;
-                if (de->d_name[0] < '0' || de->d_name[0] > '9')
-                        continue;
-                snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-                if (read_file(path, 4096, &text, NULL) < 0)
-                        continue;
-                p = strrchr(text, ')');
-                if (p && strtol(p + 4, NULL, 10) == parent)
-                        n++;
-                free(text);
-        }
-        closedir(d);
-        return n;
-}
-
-/* Mounts under this test's run dir (bundles, the sandbox's namespaces): other processes on the
- * machine may mount and unmount elsewhere meanwhile. */
-static unsigned count_mounts_of_run_dir(void)
-{
-        _cleanup_free_ char *text = NULL;
-        _cleanup_free_ char *dir = xasprintf("%s/", ct_run_dir());
-        unsigned n = 0;
-
-        assert_int_equal(read_file("/proc/self/mountinfo", 16u << 20, &text, NULL), 0);
-        for (char *p = strstr(text, dir); p; p = strstr(p + 1, dir))
-                n++;
-        return n;
-}
-
 /* 200 create/start/wait/remove cycles: fds, mounts, cgroups, children and memory all return to
  * where they were. */
 static void test_no_leaks_200_cycles(void **state)
@@ -580,9 +517,9 @@ static void test_no_leaks_200_cycles(void **state)
                 int status;
                 ct_sh(cl, "life-warm", "true", NULL, &status);
         }
-        fds0 = count_dir(fd_dir);
-        mounts0 = count_mounts_of_run_dir();
-        children0 = count_children(agent.pid);
+        fds0 = ct_count_dir(fd_dir);
+        mounts0 = ct_count_mounts_of_run_dir();
+        children0 = ct_count_children(agent.pid);
         rss0 = agent_proc_rss_kib(&agent);
         for (int i = 0; i < 200; i++) {
                 char id[32];
@@ -592,16 +529,16 @@ static void test_no_leaks_200_cycles(void **state)
                 assert_int_equal(status, 0);
         }
         rss1 = agent_proc_rss_kib(&agent);
-        print_message("agent: fds %u -> %u, RSS %ld -> %ld KiB\n", fds0, count_dir(fd_dir), rss0,
+        print_message("agent: fds %u -> %u, RSS %ld -> %ld KiB\n", fds0, ct_count_dir(fd_dir), rss0,
                       rss1);
-        assert_int_equal(count_dir(fd_dir), fds0);
-        assert_int_equal(count_mounts_of_run_dir(), mounts0);
-        assert_int_equal(count_children(agent.pid), children0);
+        assert_int_equal(ct_count_dir(fd_dir), fds0);
+        assert_int_equal(ct_count_mounts_of_run_dir(), mounts0);
+        assert_int_equal(ct_count_children(agent.pid), children0);
         for (int i = 0; i < 3; i++) {
                 static const char *const ctrl[] = { "memory", "pids", "freezer" };
                 _cleanup_free_ char *dir =
                         xasprintf("/sys/fs/cgroup/%s/%s", ctrl[i], ct_cgroup_parent());
-                assert_int_equal(count_subdirs(dir), 0);
+                assert_int_equal(ct_count_subdirs(dir), 0);
         }
         if (!getenv("CATA_SANITIZED"))
                 assert_true(rss1 - rss0 < 1024);

@@ -490,7 +490,7 @@ static void test_errors_change_nothing(void **state)
          * address: all undone, and the routes the link lost going down are back. */
         addrs[1] = mcast;
         assert_int_equal(update_iface(MAC_GUEST, "eth7", 1300, addrs, 2, "", &got, &st),
-                         RPC_INTERNAL);
+                         RPC_INVALID_ARGUMENT);
         assert_non_null(strstr(st.message, "ff02::5/64"));
         assert_non_null(strstr(st.message, "multicast"));
         assert_non_null(strstr(st.message, "undone"));
@@ -502,7 +502,7 @@ static void test_errors_change_nothing(void **state)
         free(after);
 
         /* The gateway is unreachable: the link route added before it is removed again. */
-        assert_int_equal(update_routes(routes, 2, &rgot, &st), RPC_INTERNAL);
+        assert_int_equal(update_routes(routes, 2, &rgot, &st), RPC_FAILED_PRECONDITION);
         assert_non_null(strstr(st.message, "10.20.0.0/16 via 10.255.0.1 dev eth0"));
         assert_non_null(strstr(st.message, "Network is unreachable"));
         assert_int_equal(update_routes(badprefix, 1, &rgot, &st), RPC_INVALID_ARGUMENT);

@@ -7,6 +7,7 @@
  * rootfs. The test is a child subreaper, so container inits orphaned by `create` come back to it.
  */
 #include "containers.h"
+#include "runtime-cli.h"
 
 #include "../unit/cm.h"
 
@@ -30,196 +31,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char tmp[64];   /* everything of this run: bundles, outputs, --root */
-static char root[128]; /* --root */
-static const char *bin;
-static int n_cmd;
-
-/* ---- running the CLI ---- */
-
-struct result {
-        int code;
-        char *out;
-        char *err;
-};
-
-static void result_done(struct result *r)
-{
-        free(r->out);
-        free(r->err);
-        r->out = r->err = NULL;
-}
-
-static char *slurp(const char *path)
-{
-        char *text = NULL;
-
-        if (read_file(path, 1 << 20, &text, NULL) < 0)
-                return xstrdup("");
-        return text;
-}
-
-/* Runs `cata-runtime --root ROOT <args>` with stdout and stderr in files of their own (a
- * container started by it keeps writing to them), stdin from /dev/null. */
-static struct result rt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static struct result rt(const char *fmt, ...)
-{
-        _cleanup_free_ char *args = NULL, *cmd = NULL, *out = NULL, *err = NULL;
-        struct result r;
-        va_list ap;
-        int status;
-
-        va_start(ap, fmt);
-        args = xvasprintf(fmt, ap);
-        va_end(ap);
-        n_cmd++;
-        out = xasprintf("%s/cmd%d.out", tmp, n_cmd);
-        err = xasprintf("%s/cmd%d.err", tmp, n_cmd);
-        cmd = xasprintf("%s --root %s %s >%s 2>%s </dev/null", bin, root, args, out, err);
-        status = system(cmd);
-        r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        r.out = slurp(out);
-        r.err = slurp(err);
-        return r;
-}
-
-/* Asserts success and forgets the output. */
-static void rt_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void rt_ok(const char *fmt, ...)
-{
-        _cleanup_free_ char *args = NULL;
-        struct result r;
-        va_list ap;
-
-        va_start(ap, fmt);
-        args = xvasprintf(fmt, ap);
-        va_end(ap);
-        r = rt("%s", args);
-        if (r.code != 0)
-                fail_msg("`cata-runtime %s` exited %d: %s", args, r.code, r.err);
-        result_done(&r);
-}
-
-/* The output file of the n-th command (a container's stdout when that command created it). */
-static char *cmd_out(int n)
-{
-        _cleanup_free_ char *path = xasprintf("%s/cmd%d.out", tmp, n);
-        return slurp(path);
-}
-
-static bool wait_for_text(int n, const char *needle, int ms)
-{
-        for (int waited = 0; waited <= ms; waited += 20) {
-                _cleanup_free_ char *out = cmd_out(n);
-                if (strstr(out, needle))
-                        return true;
-                usleep(20000);
-        }
-        return false;
-}
-
-/* Reaps whatever came back to us (orphaned inits). */
-static void reap(void)
-{
-        while (waitpid(-1, NULL, WNOHANG) > 0)
-                ;
-}
-
-/* ---- bundles and state ---- */
-
-static char *bundle(const char *name, const char *config)
-{
-        char *dir = xasprintf("%s/%s", tmp, name);
-        _cleanup_free_ char *path = xasprintf("%s/config.json", dir);
-        FILE *f;
-
-        assert_int_equal(mkdir(dir, 0755), 0);
-        if (config) {
-                f = fopen(path, "w");
-                assert_non_null(f);
-                fputs(config, f);
-                fclose(f);
-        }
-        return dir;
-}
-
-static char *sh_bundle(const char *id, const char *script, const char *top_extra)
-{
-        _cleanup_free_ char *args = xasprintf("[\"sh\",\"-c\",\"%s\"]", script);
-        _cleanup_free_ char *config = ct_spec(id, args, NULL, NULL, top_extra);
-        return bundle(id, config);
-}
-
-static json_t *state_of(const char *id)
-{
-        struct result r = rt("state %s", id);
-        json_t *o;
-
-        if (r.code != 0)
-                fail_msg("state %s: %s", id, r.err);
-        o = json_loads(r.out, 0, NULL);
-        assert_non_null(o);
-        result_done(&r);
-        return o;
-}
-
-static const char *jstr(json_t *o, const char *key)
-{
-        const char *s = json_string_value(json_object_get(o, key));
-        return s ? s : "";
-}
-
-static char *status_of(const char *id)
-{
-        json_t *o = state_of(id);
-        char *s = xstrdup(jstr(o, "status"));
-
-        json_decref(o);
-        return s;
-}
-
-static bool wait_status(const char *id, const char *want, int ms)
-{
-        for (int waited = 0; waited <= ms; waited += 20) {
-                _cleanup_free_ char *s = status_of(id);
-                if (streq(s, want))
-                        return true;
-                usleep(20000);
-        }
-        return false;
-}
-
-static bool path_exists(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static bool path_exists(const char *fmt, ...)
-{
-        _cleanup_free_ char *path = NULL;
-        va_list ap;
-
-        va_start(ap, fmt);
-        path = xvasprintf(fmt, ap);
-        va_end(ap);
-        return access(path, F_OK) == 0;
-}
-
-/* Nothing of the container is left: state directory, cgroup. */
-static void assert_gone(const char *id)
-{
-        struct result r = rt("state %s", id);
-
-        assert_int_equal(r.code, 1);
-        assert_non_null(strstr(r.err, "does not exist"));
-        result_done(&r);
-        assert_false(path_exists("%s/%s", root, id));
-        assert_false(path_exists("/sys/fs/cgroup/pids/%s/%s", ct_cgroup_parent(), id));
-        assert_false(path_exists("/sys/fs/cgroup/memory/%s/%s", ct_cgroup_parent(), id));
-}
-
-static int read_pid_file(const char *path)
-{
-        _cleanup_free_ char *text = slurp(path);
-        return atoi(text);
-}
-
 /* ---- lifecycle ---- */
 
 static void test_lifecycle(void **state)
@@ -234,7 +45,7 @@ static void test_lifecycle(void **state)
 
         (void) state;
         rt_ok("create --bundle %s --pid-file %s rt-life", dir, pidfile);
-        create_cmd = n_cmd;
+        create_cmd = rtc_last();
         pid = read_pid_file(pidfile);
         assert_true(pid > 0);
         o = state_of("rt-life");
@@ -365,15 +176,16 @@ static void test_exec(void **state)
         }
         result_done(&r);
 
+        /* The runtime's own failures are 255 (as runc), apart from any code of the process. */
         r = rt("exec rt-exec /no/such/binary");
-        assert_int_equal(r.code, 1);
+        assert_int_equal(r.code, 255);
         assert_non_null(strstr(r.err, "/no/such/binary"));
         result_done(&r);
 
         rt_ok("delete --force rt-exec");
         assert_gone("rt-exec");
         r = rt("exec rt-exec true");
-        assert_int_equal(r.code, 1);
+        assert_int_equal(r.code, 255);
         result_done(&r);
         reap();
 }
@@ -770,18 +582,6 @@ static void test_spec(void **state)
 
 /* ---- errors ---- */
 
-static void expect_create_error(const char *dir, const char *id, const char *needle)
-{
-        struct result r = rt("create --bundle %s %s", dir, id);
-
-        assert_int_equal(r.code, 1);
-        if (!strstr(r.err, needle))
-                fail_msg("expected `%s` in `%s`", needle, r.err);
-        assert_true(startswith(r.err, "cata-runtime: "));
-        result_done(&r);
-        assert_gone(id);
-}
-
 static void test_bad_bundles(void **state)
 {
         _cleanup_free_ char *empty = bundle("rt-bad-empty", NULL);
@@ -796,17 +596,23 @@ static void test_bad_bundles(void **state)
                                       "\"cwd\":\"/\"},\"root\":{\"path\":\"nope\"},\"linux\":{"
                                       "\"namespaces\":[{\"type\":\"mount\"}]}}");
         _cleanup_free_ char *badcwd_config =
-                ct_spec("rt-bad-cwd", "[\"true\"]", ",\"cwd\":\"/no/such/dir\"", NULL, NULL);
+                ct_spec("rt-bad-cwd", "[\"true\"]", ",\"cwd\":\"/etc/passwd\"", NULL, NULL);
         _cleanup_free_ char *badcwd = bundle("rt-bad-cwd", badcwd_config);
         _cleanup_free_ char *good = sh_bundle("rt-dup", "sleep 1000", NULL);
+        _cleanup_free_ char *uid_config = ct_spec(
+                "rt-bad-uid", "[\"id\"]", ",\"user\":{\"uid\":4294967295,\"gid\":0}", NULL, NULL);
+        _cleanup_free_ char *baduid = bundle("rt-bad-uid", uid_config);
 
         (void) state;
+        /* (uid_t) -1 would leave the process root: refused, never run. */
+        expect_create_error(baduid, "rt-bad-uid",
+                            "process.user.uid: 4294967295 is not a valid uid");
         expect_create_error(empty, "rt-bad-empty", "config.json`: No such file or directory");
         expect_create_error(wrong, "rt-bad-type", "process.user.uid: expected an unsigned integer");
         expect_create_error(noroot, "rt-bad-root", "root.path");
         expect_create_error(nosuch, "rt-bad-path", "nope");
         /* Failing inside the child: the child's message, and nothing left. */
-        expect_create_error(badcwd, "rt-bad-cwd", "chdir to cwd `/no/such/dir`");
+        expect_create_error(badcwd, "rt-bad-cwd", "chdir to cwd `/etc/passwd`: Not a directory");
         {
                 struct result r = rt("create --bundle %s bad/id", good);
                 assert_int_equal(r.code, 1);
@@ -825,32 +631,6 @@ static void test_bad_bundles(void **state)
         reap();
 }
 
-static int setup(void **state)
-{
-        (void) state;
-        bin = getenv("CATA_RUNTIME_BIN");
-        if (!bin)
-                bin = "./cata-runtime";
-        /* Searchable by a user namespace's root (mkdtemp makes it 0700). */
-        assert_int_equal(chmod(ct_rootfs(), 0755), 0);
-        snprintf(tmp, sizeof(tmp), "/tmp/cata-rt-XXXXXX");
-        assert_non_null(mkdtemp(tmp));
-        snprintf(root, sizeof(root), "%s/root", tmp);
-        (void) prctl(PR_SET_CHILD_SUBREAPER, 1);
-        return 0;
-}
-
-static int teardown(void **state)
-{
-        _cleanup_free_ char *cmd = NULL;
-
-        (void) state;
-        reap();
-        cmd = xasprintf("rm -rf '%s'", tmp);
-        (void) !system(cmd);
-        return 0;
-}
-
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -861,5 +641,5 @@ int main(void)
                 cmocka_unit_test(test_console_socket), cmocka_unit_test(test_pause_update_list),
                 cmocka_unit_test(test_spec),           cmocka_unit_test(test_bad_bundles),
         };
-        return cmocka_run_group_tests(tests, setup, teardown);
+        return cmocka_run_group_tests(tests, rtc_setup, rtc_teardown);
 }

@@ -15,6 +15,8 @@
 
 #include "agent.pb-c.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -453,12 +455,72 @@ static void test_destroy_sandbox(void **state)
         cl = ct_agent_start(&agent, "");
 }
 
+/* The agent's children whose command is still the agent's (a container init waiting for
+ * StartContainer): the first one's pid, or 0. */
+static pid_t waiting_init(pid_t agent_pid)
+{
+        DIR *d = opendir("/proc");
+        struct dirent *e;
+        pid_t found = 0;
+
+        assert_non_null(d);
+        while (!found && (e = readdir(d))) {
+                char path[300], *stat = NULL, *rp;
+                int ppid;
+
+                if (!isdigit((unsigned char) e->d_name[0]))
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+                if (read_file(path, 4096, &stat, NULL) < 0)
+                        continue;
+                rp = strrchr(stat, ')');
+                if (rp && sscanf(rp + 2, "%*c %d", &ppid) == 1 && ppid == agent_pid &&
+                    strstr(stat, "(cata-agent)"))
+                        found = atoi(e->d_name);
+                free(stat);
+        }
+        closedir(d);
+        return found;
+}
+
+/* A created container waits for StartContainer holding its stdio and the sync socket only:
+ * none of the agent's fds (its listener, a host connection, the serial port in a VM, whose
+ * next open would fail with EBUSY while a copy stays open). */
+static void test_created_container_holds_no_agent_fds(void **state)
+{
+        _cleanup_free_ char *spec = ct_spec("sbx-fds", "[\"true\"]", NULL, NULL, NULL);
+        struct ttrpc_status st = { 0 };
+        char path[64];
+        struct dirent *e;
+        int n = 0;
+        pid_t pid;
+        DIR *d;
+
+        (void) state;
+        assert_int_equal(ct_create(cl, "sbx-fds", spec, false, &st), 0);
+        ttrpc_status_done(&st);
+        pid = waiting_init(agent.pid);
+        assert_true(pid > 0);
+        snprintf(path, sizeof(path), "/proc/%d/fd", (int) pid);
+        d = opendir(path);
+        assert_non_null(d);
+        while ((e = readdir(d)))
+                if (isdigit((unsigned char) e->d_name[0]))
+                        n++;
+        closedir(d);
+        /* stdin, stdout, stderr and the sync socket. */
+        assert_int_equal(n, 4);
+        assert_int_equal(ct_id_call(cl, "RemoveContainer", "sbx-fds", &st), 0);
+        ttrpc_status_done(&st);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_bad_requests),
                 cmocka_unit_test(test_create_sandbox),
                 cmocka_unit_test(test_failing_prestart_hook),
+                cmocka_unit_test(test_created_container_holds_no_agent_fds),
                 cmocka_unit_test(test_oom_event),
                 cmocka_unit_test(test_oom_event_disconnect),
                 cmocka_unit_test(test_destroy_sandbox),

@@ -19,6 +19,28 @@ static void test_errno_mapping(void **state)
         assert_int_equal(rpc_code_from_errno(EMFILE), RPC_RESOURCE_EXHAUSTED);
         assert_int_equal(rpc_code_from_errno(EBUSY), RPC_FAILED_PRECONDITION);
         assert_int_equal(rpc_code_from_errno(ECANCELED), RPC_CANCELLED);
+        /* What the engine meets beyond the classic ones (issue 12): a rootfs that is a file, a
+         * read-only path, an impossible seccomp arch pair, a setup child that died. */
+        assert_int_equal(rpc_code_from_errno(ENOTDIR), RPC_INVALID_ARGUMENT);
+        assert_int_equal(rpc_code_from_errno(EISDIR), RPC_INVALID_ARGUMENT);
+        assert_int_equal(rpc_code_from_errno(ELOOP), RPC_INVALID_ARGUMENT);
+        assert_int_equal(rpc_code_from_errno(EDOM), RPC_INVALID_ARGUMENT);
+        assert_int_equal(rpc_code_from_errno(ENOEXEC), RPC_INVALID_ARGUMENT);
+        assert_int_equal(rpc_code_from_errno(EROFS), RPC_FAILED_PRECONDITION);
+        assert_int_equal(rpc_code_from_errno(ETXTBSY), RPC_FAILED_PRECONDITION);
+        assert_int_equal(rpc_code_from_errno(EXDEV), RPC_FAILED_PRECONDITION);
+        assert_int_equal(rpc_code_from_errno(ENETUNREACH), RPC_FAILED_PRECONDITION);
+        assert_int_equal(rpc_code_from_errno(EDQUOT), RPC_RESOURCE_EXHAUSTED);
+        assert_int_equal(rpc_code_from_errno(EMLINK), RPC_RESOURCE_EXHAUSTED);
+        assert_int_equal(rpc_code_from_errno(ENOBUFS), RPC_RESOURCE_EXHAUSTED);
+        assert_int_equal(rpc_code_from_errno(EOVERFLOW), RPC_OUT_OF_RANGE);
+        assert_int_equal(rpc_code_from_errno(EAFNOSUPPORT), RPC_UNIMPLEMENTED);
+        assert_int_equal(rpc_code_from_errno(EPROTONOSUPPORT), RPC_UNIMPLEMENTED);
+        assert_int_equal(rpc_code_from_errno(ECHILD), RPC_ABORTED);
+        assert_int_equal(rpc_code_from_errno(EINTR), RPC_ABORTED);
+        assert_int_equal(rpc_code_from_errno(ECONNREFUSED), RPC_UNAVAILABLE);
+        assert_int_equal(rpc_code_from_errno(EADDRINUSE), RPC_ALREADY_EXISTS);
+        assert_int_equal(rpc_code_from_errno(EUCLEAN), RPC_DATA_LOSS);
         assert_int_equal(rpc_code_from_errno(EIO), RPC_INTERNAL);
         assert_int_equal(rpc_code_from_errno(12345), RPC_INTERNAL);
 }

@@ -60,7 +60,7 @@ static void test_drivers(void **state)
         assert_int_equal(storage_driver_from_name("Ephemeral"), STORAGE_DRIVER_UNKNOWN);
         assert_int_equal(storage_driver_from_name(""), STORAGE_DRIVER_UNKNOWN);
         for (const char *const *d = storage_drivers(); *d; d++)
-                assert_int_not_equal(storage_driver_from_name(*d), STORAGE_DRIVER_BLOCK);
+                assert_int_not_equal(storage_driver_from_name(*d), STORAGE_DRIVER_UNKNOWN);
 }
 
 static void test_options(void **state)
@@ -162,7 +162,10 @@ static void test_check_storage(void **state)
                          0);
         /* Refusals, each naming what is wrong. */
         assert_int_equal(check("nfs", "s", "nfs", RUN "/x", NULL, 0, "", "`nfs`"), -EINVAL);
-        assert_int_equal(check("blk", "02/00", "ext4", RUN "/x", NULL, 0, "", "block device"),
+        assert_int_equal(check("blk", "02/00", "ext4", RUN "/x", NULL, 0, "", NULL), 0);
+        assert_int_equal(check("blk", "0g/00", "ext4", RUN "/x", NULL, 0, "", "PCI path"), -EINVAL);
+        assert_int_equal(check("scsi", "0:1", "ext4", RUN "/x", NULL, 0, "", NULL), 0);
+        assert_int_equal(check("blk-ccw", "0.0.0001", "ext4", RUN "/x", NULL, 0, "", "s390x"),
                          -EOPNOTSUPP);
         assert_int_equal(check("ephemeral", "t", "tmpfs", "/dev/shm", NULL, 0, "", "mount_point"),
                          -EINVAL);

@@ -5,6 +5,9 @@
 # and a 9p share (dependencies first, decompressed: busybox insmod takes plain ELF; built-in
 # ones skipped), and tests/vm/guest-init.sh as /init. Used by tests/vm/run-vm-test.sh and the
 # QEMU guest of tests/e2e/run-e2e.sh.
+# Environment: EXTRA_MODULES (more module names, e.g. "virtio_blk ext4"), EXTRA_ROOT (a directory
+# copied over the root: binaries, a container rootfs), as
+# tests/vm/run-hotplug-test.sh uses them.
 set -eu
 out=$1
 agent=$2
@@ -42,7 +45,7 @@ add_module() { # NAME as in modules.dep, e.g. kernel/drivers/char/virtio_console
         done
         load_order+=("$rel")
 }
-for m in virtio_pci virtio_console 9pnet_virtio 9p; do
+for m in virtio_pci virtio_console 9pnet_virtio 9p ${EXTRA_MODULES:-}; do
         if grep -qE "/$m\.ko$" "$moddir/modules.builtin" 2>/dev/null; then
                 continue
         fi
@@ -65,4 +68,7 @@ for rel in "${load_order[@]}"; do
         echo "$name" >>"$root/lib/modules/load-order"
 done
 echo "modules: $(tr '\n' ' ' <"$root/lib/modules/load-order")"
+if [ -n "${EXTRA_ROOT:-}" ]; then
+        cp -a "$EXTRA_ROOT/." "$root/"
+fi
 (cd "$root" && find . | busybox cpio -o -H newc 2>/dev/null) | gzip -1 >"$out"
