@@ -99,13 +99,13 @@ for h in /sys/fs/cgroup/*/; do
 done
 
 # The wrapper that crun needs on this hybrid host: a private mount namespace without the
-# cgroup2 mount. unshare -m makes the mounts private first, so the umount stays in there. A
-# private tmpfs then covers the directory: crun makes a directory per container there (for the
-# v2 line of /proc/self/cgroup), which otherwise stayed behind in the host's /sys/fs/cgroup
-# tmpfs, hidden under the cgroup2 mount. Used as "${hidden[@]}" CMD ARGS...
+# cgroup2 mount. unshare -m makes the mounts private first, so the umount stays in there. crun
+# still makes a directory per container under the uncovered directory (for the v2 line of
+# /proc/self/cgroup), in the host's /sys/fs/cgroup tmpfs: cgroup-cleanup.sh removes them at the
+# end (a private tmpfs over it, as bench-containers mounts, would cost one more exec of
+# mount(8) in every timed run here). Used as "${hidden[@]}" CMD ARGS...
 # shellcheck disable=SC2016 # "$0" "$@" are for the inner sh
-hidden=(unshare -m sh -c 'umount '"$unified"' && mount -t tmpfs tmpfs '"$unified"' &&
-        exec "$0" "$@"')
+hidden=(unshare -m sh -c 'umount '"$unified"' && exec "$0" "$@"')
 
 # Runs on every exit, also after a failure or ^C. Removes what a failed or interrupted run left:
 # containers in each runtime's state directory, processes still in our cgroups, the cgroups, the
