@@ -102,5 +102,9 @@ echo "== VM: hot-plugging devices, CPUs, memory and swap (QEMU TCG + QMP)"
 run_script hotplug "$out/vm-hotplug.log" env BUILD_ROOT="$out" CATA_CTL="$out/gcc/cata-ctl" \
         bash "$src/tests/vm/run-hotplug-test.sh"
 
+echo "== VM: a hot-plugged virtio-net NIC on a tap in a test namespace (QEMU TCG + QMP)"
+run_script netvm "$out/vm-netvm.log" env BUILD_ROOT="$out" CATA_CTL="$out/gcc/cata-ctl" \
+        bash "$src/tests/vm/run-netvm-test.sh"
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -33,15 +33,7 @@ RUN=/run/kata-containers
 
 cleanup() {
         exec 3<&- 2>/dev/null || true
-        if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
-                kill "$qemu_pid" 2>/dev/null || true
-                for _ in $(seq 50); do
-                        kill -0 "$qemu_pid" 2>/dev/null || break
-                        sleep 0.1
-                done
-                kill -9 "$qemu_pid" 2>/dev/null || true
-                wait "$qemu_pid" 2>/dev/null || true
-        fi
+        [ -z "$qemu_pid" ] || vm_stop_qemu "$qemu_pid"
         if [ -n "$work" ] && [ -n "${VM_KEEP:-}" ]; then
                 echo "hotplug: kept $work"
         elif [ -n "$work" ]; then
@@ -154,28 +146,8 @@ qemu-system-x86_64 -machine q35,nvdimm=on -cpu max -m 512M,slots=4,maxmem=2G \
         -serial "file:$console" </dev/null >"$work/qemu.log" 2>&1 &
 qemu_pid=$!
 
-# A host connection right after the previous one closed can miss the port while the agent
-# reopens it (run-vm-test.sh's ctl_retry): retried on transport errors (exit 2) only.
-c() {
-        local i r=0
-        for i in 1 2 3 4 5; do
-                timeout 90 "$ctl" --addr "unix://$sock" --timeout 60 "$@" && return 0 || r=$?
-                [ "$r" = 2 ] || return "$r"
-                sleep 0.3
-        done
-        return "$r"
-}
-serving=""
-deadline=$(($(date +%s) + timeout_s))
-while [ "$(date +%s)" -lt "$deadline" ] && kill -0 "$qemu_pid" 2>/dev/null; do
-        if [ -S "$sock" ] && [ "$(timeout 5 "$ctl" --addr "unix://$sock" check 2>/dev/null)" = \
-                SERVING ]; then
-                serving=1
-                break
-        fi
-        sleep 0.3
-done
-if [ -z "$serving" ]; then
+c() { vm_ctl "$ctl" "$sock" "$@"; }
+if ! vm_wait_serving "$ctl" "$sock" "$qemu_pid" "$timeout_s"; then
         cat "$work/qemu.log"
         tail -n 60 "$console"
         die "no SERVING within ${timeout_s}s"
@@ -184,19 +156,7 @@ ok "the agent serves in the VM"
 
 # ---- QMP ------------------------------------------------------------------------------------
 exec 3<>"/dev/tcp/127.0.0.1/$qmp_port" || die "cannot connect to QMP"
-qmp() { # JSON: sends one command, prints its reply (events are skipped)
-        local line
-        printf '%s\n' "$1" >&3
-        while IFS= read -r -t 60 line <&3; do
-                case $line in
-                *'"return"'* | *'"error"'*)
-                        printf '%s\n' "$line"
-                        return 0
-                        ;;
-                esac
-        done
-        return 1
-}
+qmp() { vm_qmp "$1"; }
 IFS= read -r -t 10 _greeting <&3 || die "no QMP greeting"
 qmp '{"execute":"qmp_capabilities"}' >/dev/null
 plug() { # ID DRIVE PORT: a virtio-blk disk on a root port
