@@ -17,6 +17,9 @@
 set -eu
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
+vm_name=guest-image
+. "$src/tests/vm/vm-lib.sh"
+. "$src/tests/vm/vm-results.sh"
 out=${BUILD_ROOT:-$src/_build}
 timeout_s=${VM_BOOT_TIMEOUT:-90}
 passed=0
@@ -38,29 +41,12 @@ stop_vm() {
 }
 cleanup() {
         stop_vm
-        if [ -n "$work" ] && [ -n "${VM_KEEP:-}" ]; then
-                echo "guest-image: kept $work"
-        elif [ -n "$work" ]; then
-                rm -rf "$work"
-        fi
+        vm_remove_work "$work"
         return 0
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ok() {
-        echo "guest-image: ok: $1"
-        passed=$((passed + 1))
-}
-fail() {
-        echo "guest-image: FAILED: $1"
-        failed=$((failed + 1))
-}
-die() {
-        echo "guest-image: $*" >&2
-        echo "$passed passed, $((failed + 1)) failed"
-        exit 1
-}
 
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (qemu-system-x86)"
 [ -x /bin/busybox ] || die "/bin/busybox missing (busybox-static)"

@@ -22,6 +22,9 @@
 set -eu
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
+vm_name=hotplug
+. "$src/tests/vm/vm-lib.sh"
+. "$src/tests/vm/vm-results.sh"
 out=${BUILD_ROOT:-$src/_build}
 timeout_s=${VM_BOOT_TIMEOUT:-120}
 bench_reps=${BENCH_REPS:-0}
@@ -34,34 +37,16 @@ RUN=/run/kata-containers
 cleanup() {
         exec 3<&- 2>/dev/null || true
         [ -z "$qemu_pid" ] || vm_stop_qemu "$qemu_pid"
-        if [ -n "$work" ] && [ -n "${VM_KEEP:-}" ]; then
-                echo "hotplug: kept $work"
-        elif [ -n "$work" ]; then
-                rm -rf "$work"
-        fi
+        vm_remove_work "$work"
         return 0
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ok() {
-        echo "hotplug: ok: $1"
-        passed=$((passed + 1))
-}
-fail() {
-        echo "hotplug: FAILED: $1"
-        failed=$((failed + 1))
-}
-die() {
-        echo "hotplug: $*" >&2
-        echo "$passed passed, $((failed + 1)) failed"
-        exit 1
-}
 ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # ---- prerequisites and builds ---------------------------------------------------------------
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (qemu-system-x86)"
-. "$src/tests/vm/vm-lib.sh"
 vm_is_static /bin/busybox || die "/bin/busybox is not static (busybox-static)"
 kver=$(vm_kernel_version) || die "no /boot/vmlinuz-* with /lib/modules/* (linux-image-amd64)"
 kernel=/boot/vmlinuz-$kver

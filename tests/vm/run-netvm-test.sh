@@ -17,6 +17,9 @@
 set -eu
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
+vm_name=netvm
+. "$src/tests/vm/vm-lib.sh"
+. "$src/tests/vm/vm-results.sh"
 out=${BUILD_ROOT:-$src/_build}
 timeout_s=${VM_BOOT_TIMEOUT:-120}
 passed=0
@@ -31,35 +34,17 @@ cleanup() {
         [ -z "$qemu_pid" ] || vm_stop_qemu "$qemu_pid"
         # Deleting the namespace deletes its taps.
         [ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
-        if [ -n "$work" ] && [ -n "${VM_KEEP:-}" ]; then
-                echo "netvm: kept $work"
-        elif [ -n "$work" ]; then
-                rm -rf "$work"
-        fi
+        vm_remove_work "$work"
         return 0
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ok() {
-        echo "netvm: ok: $1"
-        passed=$((passed + 1))
-}
-fail() {
-        echo "netvm: FAILED: $1"
-        failed=$((failed + 1))
-}
-die() {
-        echo "netvm: $*" >&2
-        echo "$passed passed, $((failed + 1)) failed"
-        exit 1
-}
 ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # ---- prerequisites and builds ---------------------------------------------------------------
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (qemu-system-x86)"
 command -v ip >/dev/null || die "ip missing (iproute2)"
-. "$src/tests/vm/vm-lib.sh"
 vm_is_static /bin/busybox || die "/bin/busybox is not static (busybox-static)"
 kver=$(vm_kernel_version) || die "no /boot/vmlinuz-* with /lib/modules/* (linux-image-amd64)"
 kernel=/boot/vmlinuz-$kver

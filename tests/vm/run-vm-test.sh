@@ -16,6 +16,9 @@
 set -eu
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
+vm_name=vm
+. "$src/tests/vm/vm-lib.sh"
+. "$src/tests/vm/vm-results.sh"
 out=${BUILD_ROOT:-$src/_build}
 timeout_s=${VM_BOOT_TIMEOUT:-90}
 passed=0
@@ -33,34 +36,16 @@ cleanup() {
                 kill -9 "$qemu_pid" 2>/dev/null || true
                 wait "$qemu_pid" 2>/dev/null || true
         fi
-        if [ -n "$work" ] && [ -n "${VM_KEEP:-}" ]; then
-                echo "vm: kept $work"
-        elif [ -n "$work" ]; then
-                rm -rf "$work"
-        fi
+        vm_remove_work "$work"
         return 0
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ok() {
-        echo "vm: ok: $1"
-        passed=$((passed + 1))
-}
-fail() {
-        echo "vm: FAILED: $1"
-        failed=$((failed + 1))
-}
-die() {
-        echo "vm: $*" >&2
-        echo "$passed passed, $((failed + 1)) failed"
-        exit 1
-}
 
 # ---- prerequisites -------------------------------------------------------------------------
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (qemu-system-x86)"
 [ -x /bin/busybox ] || die "/bin/busybox missing (busybox-static)"
-. "$src/tests/vm/vm-lib.sh"
 vm_is_static /bin/busybox || die "/bin/busybox is not static (busybox-static)"
 
 kver=$(vm_kernel_version) || die "no /boot/vmlinuz-* with /lib/modules/* (linux-image-amd64)"

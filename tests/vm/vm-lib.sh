@@ -1,5 +1,5 @@
-# Shared by tests/vm/run-vm-test.sh and tests/e2e/run-e2e.sh (sourced): the guest kernel and
-# the static cata-agent the test guests run.
+# Shared by the VM tests (tests/vm/run-*.sh) and tests/e2e/run-e2e.sh (sourced): the guest
+# kernel and the static cata-agent the test guests run.
 
 # Prints the newest kernel version that has both /boot/vmlinuz-* and /lib/modules/*, or
 # $KERNEL_VERSION.
