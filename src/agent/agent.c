@@ -196,6 +196,7 @@ int agent_start(struct agent *a, struct agent_error **err)
                 log_warn("cannot become a child subreaper: %s", strerror(errno));
         agent_protect_from_oom(a);
         restart_cleanup(a);
+        restart_mark_running(a);
         r = loop_new(&a->loop);
         if (r < 0)
                 return agent_error_set(err, -r, "create event loop");
@@ -246,5 +247,6 @@ void agent_stop(struct agent *a)
         trace_stop(a);
         logsink_stop(a);
         a->loop = loop_free(a->loop);
+        restart_mark_stopped(a);
         agent_config_done(&a->config);
 }

@@ -43,11 +43,14 @@ static int by_length_desc(const void *a, const void *b)
         return la < lb ? 1 : la > lb ? -1 : 0;
 }
 
-/* Detaches every mount strictly below dir/, deepest first. Returns how many are left. */
+/* Detaches every mount strictly below dir/, deepest first, except the guest's share (dir/shared/:
+ * mounted by whoever set up the guest, or by CreateSandbox's storage, which copes with finding it
+ * mounted). Returns how many are left. */
 static unsigned unmount_below(const char *dir)
 {
         _cleanup_free_ char *text = NULL;
         _cleanup_free_ char *prefix = xasprintf("%s/", dir);
+        _cleanup_free_ char *shared = xasprintf("%s/shared", dir);
         char *mounts[MAX_MOUNTS];
         size_t n = 0;
         unsigned left = 0;
@@ -61,7 +64,8 @@ static unsigned unmount_below(const char *dir)
                 if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
                         continue;
                 unescape(mp);
-                if (startswith(mp, prefix))
+                if (startswith(mp, prefix) && !streq(mp, shared) &&
+                    !(startswith(mp, shared) && mp[strlen(shared)] == '/'))
                         mounts[n++] = xstrdup(mp);
         }
         qsort(mounts, n, sizeof(mounts[0]), by_length_desc);
@@ -126,14 +130,48 @@ void restart_forget_cgroup(const char *bundle)
         (void) unlink(file);
 }
 
+/* <run dir>/.cata-agent.pid: written at start, removed by a clean stop. Its presence at start
+ * is what says a previous instance died here; without it the run dir is someone else's to fill
+ * (a guest's init mounting the share, a runtime preparing it) and nothing is touched. */
+static char *marker_path(const struct agent *a)
+{
+        return xasprintf("%s/%s", a->run_dir, RESTART_MARKER);
+}
+
+void restart_mark_running(struct agent *a)
+{
+        _cleanup_free_ char *path = marker_path(a);
+        _cleanup_close_ int fd = -EBADF;
+        char pid[32];
+        int n;
+
+        (void) mkdir(a->run_dir, 0711);
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        n = snprintf(pid, sizeof(pid), "%d\n", (int) getpid());
+        if (fd < 0 || write(fd, pid, (size_t) n) != n)
+                log_warn("cannot write `%s`: a restart after a crash will not clean up", path);
+}
+
+void restart_mark_stopped(struct agent *a)
+{
+        _cleanup_free_ char *path = marker_path(a);
+
+        (void) unlink(path);
+}
+
 void restart_cleanup(struct agent *a)
 {
-        DIR *d = opendir(a->run_dir);
+        _cleanup_free_ char *marker = marker_path(a);
+        DIR *d;
         struct dirent *de;
         unsigned left;
 
+        if (access(marker, F_OK) < 0)
+                return; /* a first start, or the last instance stopped cleanly */
+        log_info("restart: `%s` was left by an instance that did not stop: cleaning up", marker);
+        d = opendir(a->run_dir);
         if (!d)
-                return; /* nothing there: a first start */
+                return;
         while ((de = readdir(d))) {
                 _cleanup_free_ char *bundle = NULL;
                 if (de->d_name[0] == '.' || de->d_type != DT_DIR)

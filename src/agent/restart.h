@@ -19,8 +19,15 @@
 
 struct agent;
 
-/* Called once at start, before the listener serves anything. Logs what it found. */
+#define RESTART_MARKER ".cata-agent.pid"
+
+/* Called once at start, before the listener serves anything, when the marker says a previous
+ * instance did not stop cleanly (the guest's share under <run dir>/shared stays mounted). Logs
+ * what it found. */
 void restart_cleanup(struct agent *a);
+/* Writes the marker (after restart_cleanup) / removes it (clean stop). */
+void restart_mark_running(struct agent *a);
+void restart_mark_stopped(struct agent *a);
 
 /* Records a container's cgroup path in its bundle (<bundle>/cgroup) for restart_cleanup; a
  * failure is only logged (the container works, a later restart would miss its cgroup). */

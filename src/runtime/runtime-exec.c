@@ -239,8 +239,11 @@ static char **caps_plus(struct exec_process *ep, int k, char **set, size_t *n,
 {
         char **v = xzalloc((*n + o->n_caps + 1) * sizeof(char *));
 
-        memcpy(v, set, *n * sizeof(char *));
-        memcpy(v + *n, o->caps, o->n_caps * sizeof(char *));
+        /* An empty set may be NULL: no memcpy from it (UBSan). */
+        if (*n)
+                memcpy(v, set, *n * sizeof(char *));
+        if (o->n_caps)
+                memcpy(v + *n, o->caps, o->n_caps * sizeof(char *));
         *n += o->n_caps;
         ep->cap_sets[k] = v;
         return v;
@@ -271,8 +274,9 @@ static void apply_exec_flags(struct exec_process *ep, const struct exec_opts *o)
                         ep->proc.user = &ep->user;
                 }
                 ep->gids = xzalloc((ep->user.n_additionalgids + o->n_gids) * sizeof(uint32_t));
-                memcpy(ep->gids, ep->user.additionalgids,
-                       ep->user.n_additionalgids * sizeof(uint32_t));
+                if (ep->user.n_additionalgids)
+                        memcpy(ep->gids, ep->user.additionalgids,
+                               ep->user.n_additionalgids * sizeof(uint32_t));
                 memcpy(ep->gids + ep->user.n_additionalgids, o->gids, o->n_gids * sizeof(uint32_t));
                 ep->user.additionalgids = ep->gids;
                 ep->user.n_additionalgids += o->n_gids;
@@ -322,7 +326,8 @@ static int build_process_base(const struct rt_state *st, const struct exec_opts 
         ep->proc.terminal = o->tty;
         ep->proc.consolesize = NULL;
         ep->env = xzalloc((base->n_env + o->n_env + 1) * sizeof(char *));
-        memcpy(ep->env, base->env, base->n_env * sizeof(char *));
+        if (base->n_env)
+                memcpy(ep->env, base->env, base->n_env * sizeof(char *));
         n_env = base->n_env;
         for (size_t i = 0; i < o->n_env; i++)
                 env_set(ep->env, &n_env, o->env[i]);

@@ -5,6 +5,7 @@
 #include "sandbox/sandbox.h"
 #include "agent/agent.h"
 #include "agent/container.h"
+#include "agent/restart.h"
 #include "agent/command.h"
 #include "base/cleanup.h"
 #include "base/log.h"
@@ -146,7 +147,8 @@ static void wipe_dir(int dirfd, int depth)
         while ((e = readdir(d))) {
                 struct stat st;
 
-                if (streq(e->d_name, ".") || streq(e->d_name, ".."))
+                if (streq(e->d_name, ".") || streq(e->d_name, "..") ||
+                    (depth == 0 && streq(e->d_name, RESTART_MARKER)))
                         continue;
                 if (fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISSOCK(st.st_mode))
                         continue;
