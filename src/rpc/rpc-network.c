@@ -21,22 +21,28 @@ int rpc_update_interface(struct rpc_call *call, const ProtobufCMessage *msg,
         return linkwait_update(call->session->agent, call, req->interface, err);
 }
 
-int rpc_update_routes(struct rpc_call *call, const ProtobufCMessage *msg, struct agent_error **err)
+/* UpdateRoutes and ListRoutes both answer with the routes as the kernel now has them. */
+static int reply_routes(struct rpc_call *call, struct agent_error **err)
 {
-        const Grpc__UpdateRoutesRequest *req = (const Grpc__UpdateRoutesRequest *) msg;
         Grpc__Routes resp;
-        int r;
+        int r = route_list(&resp, err);
 
-        if (!req->routes)
-                return agent_error_setf(err, EINVAL, "empty update routes request");
-        r = route_update(req->routes, err);
-        if (r >= 0)
-                r = route_list(&resp, err);
         if (r < 0)
                 return r;
         rpc_call_reply(call, &resp.base);
         route_list_free(&resp);
         return 0;
+}
+
+int rpc_update_routes(struct rpc_call *call, const ProtobufCMessage *msg, struct agent_error **err)
+{
+        const Grpc__UpdateRoutesRequest *req = (const Grpc__UpdateRoutesRequest *) msg;
+        int r;
+
+        if (!req->routes)
+                return agent_error_setf(err, EINVAL, "empty update routes request");
+        r = route_update(req->routes, err);
+        return r < 0 ? r : reply_routes(call, err);
 }
 
 int rpc_list_interfaces(struct rpc_call *call, const ProtobufCMessage *msg,
@@ -56,16 +62,8 @@ int rpc_list_interfaces(struct rpc_call *call, const ProtobufCMessage *msg,
 
 int rpc_list_routes(struct rpc_call *call, const ProtobufCMessage *msg, struct agent_error **err)
 {
-        Grpc__Routes resp;
-        int r;
-
         (void) msg;
-        r = route_list(&resp, err);
-        if (r < 0)
-                return r;
-        rpc_call_reply(call, &resp.base);
-        route_list_free(&resp);
-        return 0;
+        return reply_routes(call, err);
 }
 
 int rpc_add_arp_neighbors(struct rpc_call *call, const ProtobufCMessage *msg,
